@@ -1,0 +1,86 @@
+# Coerced Recruitment Monitor: data -> notebooks -> report.
+# Every target below is a file with real prerequisites, so a second `make report` with
+# nothing changed does nothing. `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The archive of captured source texts (not redistributed with the project).
+COERCION_SOURCES_DIR ?= $(abspath ../shared/sources)
+export COERCION_SOURCES_DIR
+# Deterministic outputs: matplotlib and the report use this instead of the clock.
+export SOURCE_DATE_EPOCH ?= 0
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+ENV_STAMP := $(VENV)/.installed
+PKG := $(wildcard src/analysis/*.py src/analysis/data/* src/analysis/normalize/*.py src/analysis/filters/*)
+RAW := $(wildcard data/raw/*.csv data/raw/incidents/*)
+REFERENCE := $(wildcard data/reference/*.geojson data/reference/*.csv)
+ARCHIVE := $(wildcard $(COERCION_SOURCES_DIR)/*.txt)
+DATA := data/processed/MANIFEST
+DATA_STAMP := build/.data.stamp
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+NB_STAMP := build/notebooks/.executed
+REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*)
+REPORT := reports/output/report.html reports/output/report.pdf
+
+.PHONY: help env data notebooks report test lab verify bench lock clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+env: $(ENV_STAMP) ## Create .venv and install the locked packages (done by every target that needs it)
+
+$(ENV_STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+data: $(DATA) ## Clean and validate data/raw into data/processed (CSV, Parquet, datapackage.json)
+
+# The build rewrites data/processed only when its contents change, so touching a raw
+# file re-checks the data without re-executing notebooks whose inputs are identical.
+$(DATA_STAMP): $(ENV_STAMP) $(RAW) $(REFERENCE) $(ARCHIVE) $(PKG)
+	$(PY) -m analysis.build
+	@mkdir -p $(@D) && touch $@
+
+$(DATA): $(DATA_STAMP) ;
+
+notebooks: $(NB_STAMP) ## Execute the notebooks with papermill into build/notebooks (one region profile per region)
+
+$(NB_STAMP): $(DATA) $(NOTEBOOKS) $(PKG)
+	$(PY) -m analysis.notebooks
+	@touch $@
+
+report: $(REPORT) ## Build everything and render reports/output/report.html and report.pdf
+	@echo "report: reports/output/report.html and reports/output/report.pdf are up to date"
+
+$(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG)
+	$(PY) -m analysis.report
+
+test: $(REPORT) ## Run the whole test suite (builds the report first: the tests check it)
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel
+	$(PY) -m ipykernel install --sys-prefix --name coercion-monitor --display-name "Python (coercion monitor)" >/dev/null
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+verify: $(REPORT) ## Rebuild from a clean copy in a temporary folder and compare checksums with this build
+	$(PY) -m analysis.verify
+
+bench: $(ENV_STAMP) ## Run the benchmarks (synthetic data; minutes) and update benchmarks/RESULTS.md
+	$(PY) benchmarks/run.py
+
+lock: $(ENV_STAMP) ## Re-pin requirements.lock and environment.yml from the current environment
+	$(PY) tools/lock.py
+
+clean: ## Remove everything make builds (keeps .venv)
+	rm -rf build data/processed/*.csv data/processed/*.parquet data/processed/datapackage.json data/processed/MANIFEST \
+	  reports/output reports/_generated reports/_variables.yml
