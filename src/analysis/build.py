@@ -294,7 +294,8 @@ def _redact(text: str | None, secrets: list[str]) -> str | None:
     import re
 
     for s in sorted(secrets, key=len, reverse=True):
-        text = re.sub(re.escape(s), WITHHELD, text, flags=re.IGNORECASE)
+        # Whole words only: the pseudonym "Anuar" must not eat into "January".
+        text = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", WITHHELD, text, flags=re.IGNORECASE)
     return text
 
 
@@ -439,7 +440,7 @@ def process(
             bad("coded_on", f"in the future (today is {today.isoformat()})", value=rec.get("coded_on"), accepted=f"a date up to {today.isoformat()}")
         summary = rec.get("summary") or ""
         for s in secrets:
-            if s.casefold() in summary.casefold():
+            if _redact(summary, [s]) != summary:
                 bad("summary", "the summary contains a restricted name or identifying detail", value=WITHHELD,
                     accepted="a summary without the names and details listed in victim_names / identifying_details")
         for key in ("same_incident_as", "overlaps"):
