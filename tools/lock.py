@@ -7,6 +7,7 @@ after changing the dependencies in pyproject.toml; tests fail when the two files
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,10 +26,12 @@ def frozen() -> list[str]:
         line = line.strip()
         if not line or line.startswith("#") or line.startswith("-e") or "==" not in line:
             continue
-        name = line.split("==")[0].lower()
+        name, version = line.split("==", 1)
+        # PEP 503 normalised names, so the lock and environment.yml compare cleanly.
+        name = re.sub(r"[-_.]+", "-", name).lower()
         if name in SKIP:
             continue
-        pins.append(line)
+        pins.append(f"{name}=={version}")
     return sorted(pins, key=str.lower)
 
 

@@ -1,0 +1,320 @@
+"""Number expressions shared by parse_count and parse_money.
+
+A phrase is tokenised once; this module finds the number expressions in it:
+
+1. *atoms*: digits with any thousands separator and an optional multiplier ("300,000",
+   "300 000", "1,5 млн", "10.5 million", "10k"), cardinal words ("thirty", "семи",
+   "двадцять п'ять", read by number-parser after pymorphy3 has lemmatised inflected
+   forms it lacks), and vague quantities or collective numerals ("dozens", "several",
+   "семеро", from quantity_words.csv);
+2. *expressions*: an atom or a range of two ("300-350", "between 300 and 350",
+   "от 300 до 350", "2-3 million") with the qualifier written before or after it
+   ("at least", "около", "понад", "or more").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import _vocab
+from ._text import Token, is_cyrillic, lemmas
+
+_DECIMAL_OR_GROUPS = re.compile(r"^\d+(?:[.,]\d+)*$")
+
+
+def read_number(text: str) -> float | None:
+    """Value of a digit token, telling decimal from thousands separators.
+
+    "300,000", "300 000", "1.500.000", "1,500" are thousands; "1,5", "10.5" are
+    decimals; with both marks the last one is the decimal ("1,234.56", "1.234,56").
+    A separator followed by exactly three digits is read as thousands, which is what a
+    head-count or an amount means in practice ("1.500" people, not one and a half).
+    Returns None for shapes that are not one number ("31.10.2024", "1.2.3").
+    """
+    t = re.sub(r"[ \u00a0\u202f\u2009]", "", text)
+    if not _DECIMAL_OR_GROUPS.match(t):
+        return None
+    seps = [c for c in t if c in ".,"]
+    if not seps:
+        return float(t)
+    parts = re.split(r"[.,]", t)
+    if len(set(seps)) == 2:
+        last = seps[-1]
+        head, _, tail = t.rpartition(last)
+        other = "," if last == "." else "."
+        groups = head.split(other)
+        if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3 and head.count(last) == 0:
+            return float("".join(groups) + "." + tail)
+        return None
+    if all(len(p) == 3 for p in parts[1:]) and len(parts[0]) <= 3:
+        return float("".join(parts))  # thousands groups
+    if len(seps) == 1:
+        return float(t.replace(",", "."))  # decimal
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One number: tokens [start, end), its value, or a vague quantity."""
+
+    start: int
+    end: int
+    value: float | None  # digits or cardinal words, multiplier applied
+    base: float | None  # value before the multiplier
+    mult: int
+    vague: tuple[int | None, int | None, int | None, str] | None  # (low, best, high, qualifier)
+    kind: str  # "digits" | "words" | "vague"
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A number expression with its qualifier: tokens [start, end)."""
+
+    start: int
+    end: int
+    low: float | None
+    best: float | None
+    high: float | None
+    qualifier: str
+    atoms: tuple[Atom, ...]
+    year_like: bool  # every atom is a bare year (1900-2100 written without separators)
+
+
+def token_options(tokens: list[Token], lang: str | None) -> list[tuple[str, ...]]:
+    """For each token, the keys it may match: its key and, for Cyrillic words, lemmas."""
+    out = []
+    for t in tokens:
+        if t.kind == "word" and is_cyrillic(t.text):
+            out.append(lemmas(t.text, lang))
+        else:
+            out.append((t.key,))
+    return out
+
+
+def _number_word(options: tuple[str, ...], tok: Token, lang: str | None) -> tuple[str, str] | None:
+    """(language, number-parser spelling) of a cardinal word, or None."""
+    tables = _vocab.number_words()
+    if not is_cyrillic(tok.text):
+        parts = tok.key.split("-")
+        if all(p in tables["en"] for p in parts):
+            return "en", " ".join(tables["en"][p][0] for p in parts)
+        return None
+    for language in ((lang,) if lang else ("ru", "uk")):
+        table = tables[language]
+        for k in options:
+            if k in table:
+                return language, table[k][0]
+    return None
+
+
+def _parse_number_words(words: list[str], language: str) -> float | None:
+    try:
+        from number_parser import parse_number
+
+        value = parse_number(" ".join(words), language=language)
+    except Exception:  # noqa: BLE001 - a library failure on odd input means "no number"
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _multiplier_at(tokens: list[Token], options: list[tuple[str, ...]], i: int) -> tuple[int, int]:
+    """(multiplier, tokens used) of a multiplier word at token i, or (1, 0)."""
+    if i >= len(tokens) or tokens[i].kind != "word":
+        return 1, 0
+    table = _vocab.multipliers()
+    for k in options[i]:
+        if k in table:
+            value, touching = table[k]
+            if touching and tokens[i].spaced:
+                continue
+            used = 1
+            if i + 1 < len(tokens) and tokens[i + 1].text == "." and not tokens[i + 1].spaced:
+                used = 2  # "тыс.", "млн."
+            return value, used
+    return 1, 0
+
+
+def find_atoms(tokens: list[Token], options: list[tuple[str, ...]], lang: str | None) -> list[Atom]:
+    """Every number in the phrase, left to right, without overlaps."""
+    atoms: list[Atom] = []
+    trie = _vocab.quantity_trie()
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok.kind == "num":
+            base = read_number(tok.text)
+            if base is None:
+                i += 1
+                continue
+            mult, used = _multiplier_at(tokens, options, i + 1)
+            atoms.append(Atom(i, i + 1 + used, base * mult, base, mult, None, "digits"))
+            i += 1 + used
+            continue
+        if tok.kind != "word":
+            i += 1
+            continue
+        vague = trie.match(options, i)
+        if vague is not None:
+            end, values = vague
+            low, best, high, qual = values[0]
+            mult, used = _multiplier_at(tokens, options, end)
+            if mult > 1:  # "several hundred", "a few thousand"
+                low, best, high = (None if v is None else v * mult for v in (low, best, high))
+            atoms.append(Atom(i, end + used, None, None, mult, (low, best, high, qual), "vague"))
+            i = end + used
+            continue
+        first = _number_word(options[i], tok, lang)
+        if first is not None:
+            language, spelling = first
+            words = [spelling]
+            j = i + 1
+            while j < n:
+                t = tokens[j]
+                if language == "en" and t.key == "and" and j + 1 < n and _number_word(options[j + 1], tokens[j + 1], lang):
+                    j += 1
+                    continue
+                if t.text == "-" and not t.spaced and j + 1 < n and not tokens[j + 1].spaced and _number_word(options[j + 1], tokens[j + 1], lang):
+                    j += 1  # "twenty - five" written with a detached hyphen
+                    continue
+                nxt = _number_word(options[j], t, lang) if t.kind == "word" else None
+                if nxt is None or nxt[0] != language:
+                    break
+                words.append(nxt[1])
+                j += 1
+            value = _parse_number_words(words, language)
+            if value is not None:
+                atoms.append(Atom(i, j, value, value, 1, None, "words"))
+                i = j
+                continue
+        i += 1
+    return atoms
+
+
+def _is_year_like(atom: Atom, tokens: list[Token]) -> bool:
+    if atom.kind != "digits" or atom.mult != 1:
+        return False
+    text = tokens[atom.start].text
+    return len(text) == 4 and text.isdigit() and 1900 <= int(text) <= 2100
+
+
+_RANGE_DASHES = {"-", "–", "—", "‒", "−"}
+_RANGE_WORDS = {"to", "or", "до", "по", "-"}
+_RANGE_OPENERS = {"between": "and", "from": "to", "от": "до", "від": "до", "з": "до", "с": "до"}
+
+
+def _qualifier_before(tokens: list[Token], start: int) -> tuple[str | None, int]:
+    """Qualifier phrase ending just before token ``start``: (qualifier, its first token)."""
+    table = _vocab.qualifier_phrases()["before"]
+    for length in (4, 3, 2, 1):
+        s = start - length
+        if s < 0:
+            continue
+        words = tuple(t.key for t in tokens[s:start])
+        if words in table:
+            return table[words], s
+    return None, start
+
+
+def _qualifier_after(tokens: list[Token], end: int) -> tuple[str | None, int]:
+    table = _vocab.qualifier_phrases()["after"]
+    for length in (3, 2, 1):
+        e = end + length
+        if e > len(tokens):
+            continue
+        words = tuple(t.key for t in tokens[end:e])
+        if words in table:
+            if words == ("+",) and tokens[end].spaced:
+                continue  # "300 + 50" is arithmetic, "300+" is a minimum
+            return table[words], e
+    # "300-plus"
+    if end + 1 < len(tokens) and tokens[end].text == "-" and tokens[end + 1].key == "plus":
+        return "at_least", end + 2
+    return None, end
+
+
+def _skip_currency_prefix(tokens: list[Token], options: list[tuple[str, ...]], start: int) -> int:
+    """Index before which a qualifier may stand: before "$" in "over $17,000"."""
+    if start > 0:
+        cur = _vocab.currency_of(tokens[start - 1].text, options[start - 1])
+        if cur is not None and cur[1] in ("symbol", "code"):
+            start -= 1
+            if start > 0 and tokens[start - 1].key == "us":
+                start -= 1
+    return start
+
+
+def _range_pair(a: Atom, b: Atom) -> tuple[float, float] | None:
+    """Values of a range of two digit/word atoms, sharing a trailing multiplier."""
+    if a.value is None or b.value is None:
+        return None
+    low, high = a.value, b.value
+    if a.mult == 1 and b.mult > 1 and a.base is not None and b.base is not None and a.base <= b.base:
+        low = a.base * b.mult  # "2-3 million", "от 2 до 3 тыс."
+    if low >= high:
+        return None
+    return low, high
+
+
+def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: str | None) -> list[Expression]:
+    """Number expressions (ranges and qualifiers applied), left to right."""
+    atoms = find_atoms(tokens, options, lang)
+    out: list[Expression] = []
+    k = 0
+    while k < len(atoms):
+        a = atoms[k]
+        b = atoms[k + 1] if k + 1 < len(atoms) else None
+        start, end = a.start, a.end
+        rng = None
+        if b is not None and a.kind != "vague" and b.kind != "vague":
+            between = tokens[a.end:b.start]
+            if between and _vocab.currency_of(between[-1].text, options[b.start - 1]) is not None:
+                between = between[:-1]  # "$2,000-$3,000", "between $2,000 and $3,000"
+                if between and between[-1].key == "us":
+                    between = between[:-1]
+            keys = [t.key for t in between]
+            opener = tokens[a.start - 1].key if a.start > 0 else None
+            if a.start > 0 and opener not in _RANGE_OPENERS and _vocab.currency_of(tokens[a.start - 1].text, options[a.start - 1]) is not None:
+                opener = tokens[a.start - 2].key if a.start > 1 else None  # "between $2,000 and ..."
+            if len(between) == 1 and (between[0].text in _RANGE_DASHES or between[0].key in _RANGE_WORDS):
+                # "300-350", "300 to 350", "от 300 до 350"
+                if between[0].key in ("до",) and opener not in _RANGE_OPENERS:
+                    rng = None
+                else:
+                    rng = _range_pair(a, b)
+            elif len(between) == 1 and opener in _RANGE_OPENERS and keys[0] == _RANGE_OPENERS[opener]:
+                rng = _range_pair(a, b)  # "between 300 and 350"
+            if rng is not None:
+                end = b.end
+                if opener in _RANGE_OPENERS:
+                    start = _skip_currency_prefix(tokens, options, start) - 1
+        year_like = _is_year_like(a, tokens) and (rng is None or _is_year_like(b, tokens))  # type: ignore[arg-type]
+        if rng is not None:
+            qual_after, end2 = _qualifier_after(tokens, end)
+            out.append(Expression(start, end2 if qual_after else end, rng[0], None, rng[1], "range", (a, b), year_like))  # type: ignore[arg-type]
+            k += 2
+            continue
+        qual, qstart = _qualifier_before(tokens, _skip_currency_prefix(tokens, options, start))
+        qual_after, end2 = _qualifier_after(tokens, end)
+        if a.kind == "vague":
+            low, best, high, vq = a.vague  # type: ignore[misc]
+            out.append(Expression(qstart if qual else start, end, low, best, high, vq, (a,), False))
+        else:
+            q = qual or qual_after or "exact"
+            v = a.value
+            low, best, high = {
+                "exact": (v, v, v),
+                "at_least": (v, v, None),
+                "approximately": (None, v, None),
+                "up_to": (None, None, v),
+            }[q]
+            out.append(Expression(qstart if qual else start, end2 if qual_after else end, low, best, high, q, (a,), year_like))
+        k += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def month_keys() -> frozenset[str]:
+    return frozenset(_vocab.months())
