@@ -1,0 +1,126 @@
+"""Load the published tables as typed, validated DataFrames.
+
+One call per table: ``load_incidents()``, ``load_amounts()``, ... read
+``data/processed/<table>.parquet`` (or another folder given as ``processed_dir``), cast
+every column to the dtype the codebook gives it and validate the result against the
+codebook's pandera schema, so a notebook never works on a table that drifted from the
+codebook. ``load_regions()`` and ``load_countries()`` read the boundary files in
+``data/reference/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from analysis import codebook, config
+
+#: Value given to regions whose occupation_status is empty in the boundary file.
+NOT_OCCUPIED = "not_occupied"
+
+
+def resolve_processed_dir(processed_dir: str | Path | None = None) -> Path:
+    """The folder of the processed tables: ``processed_dir``, or config.PROCESSED_DIR when empty."""
+    if processed_dir is None or str(processed_dir) == "":
+        return Path(config.PROCESSED_DIR)
+    return Path(processed_dir)
+
+
+def load_table(table: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Read one published table, cast to the codebook's dtypes and validate it.
+
+    Raises FileNotFoundError naming the file when the table has not been built, and
+    pandera's SchemaErrors (listing every failing column and value) when it does not
+    match the codebook.
+    """
+    if table not in codebook.TABLES:
+        raise KeyError(f"unknown table {table!r}; published tables: {', '.join(codebook.TABLES)}")
+    path = resolve_processed_dir(processed_dir) / f"{table}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist: the processed tables have not been built; run `make data` first"
+        )
+    df = pd.read_parquet(path)
+    expected = codebook.TABLES[table].columns
+    missing = [c for c in expected if c not in df.columns]
+    extra = [c for c in df.columns if c not in expected]
+    if missing or extra:
+        raise ValueError(
+            f"{path}: columns do not match the codebook's table {table!r}"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; not in the codebook: {', '.join(extra)}" if extra else "")
+            + "; rebuild it with `make data`"
+        )
+    # Parquet keeps most dtypes, but a writer may store dates as date32 or strings as
+    # plain objects; casting first makes the schema check about values, not storage.
+    df = df[expected].astype(codebook.pandas_dtypes(table))
+    return codebook.pandera_schema(table).validate(df, lazy=True)
+
+
+def load_incidents(processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Incidents, practices and context figures (one row per deduplicated event)."""
+    return load_table("incidents", processed_dir)
+
+
+def load_amounts(processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Ransoms, bonuses and other payments with their RUB and USD conversions."""
+    return load_table("amounts", processed_dir)
+
+
+def load_evidence(processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Per-field evidence quotes."""
+    return load_table("evidence", processed_dir)
+
+
+def load_sources(processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """One row per source document."""
+    return load_table("sources", processed_dir)
+
+
+def load_merges(processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Which raw records became which incident."""
+    return load_table("merges", processed_dir)
+
+
+def load_rejections(processed_dir: str | Path | None = None) -> pd.DataFrame:
+    """Raw records excluded by a coder, with the reason."""
+    return load_table("rejections", processed_dir)
+
+
+def load_regions(path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """First-level regions of Russia and Ukraine (EPSG:4326), indexed by nothing.
+
+    ``occupation_status`` is filled with 'not_occupied' where the boundary file leaves it
+    empty, so every region carries one value of the codebook's vocabulary.
+    """
+    path = Path(path) if path else Path(config.ADMIN1_GEOJSON)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
+    gdf = gpd.read_file(path)
+    status = gdf["occupation_status"].replace("", pd.NA).fillna(NOT_OCCUPIED).astype("string")
+    unknown = sorted(set(status) - set(codebook.VOCABULARIES["occupation_status"]))
+    if unknown:
+        raise ValueError(
+            f"{path}: occupation_status {', '.join(unknown)} not in the codebook; "
+            f"allowed: {codebook.allowed_text('occupation_status')}"
+        )
+    gdf["occupation_status"] = status
+    gdf["iso_3166_2"] = gdf["iso_3166_2"].astype("string")
+    return gdf
+
+
+def load_countries(path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Country outlines for the basemap (EPSG:4326); Crimea is drawn inside Ukraine."""
+    path = Path(path) if path else Path(config.ADMIN0_GEOJSON)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
+    gdf = gpd.read_file(path)
+    gdf["iso_a2"] = gdf["iso_a2"].astype("string")
+    return gdf
+
+
+def load_all(processed_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every published table, keyed by table name."""
+    return {name: load_table(name, processed_dir) for name in codebook.TABLES}

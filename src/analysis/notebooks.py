@@ -1,0 +1,235 @@
+"""Execute the notebooks with papermill into the build folder (the engine of `make notebooks`).
+
+``python -m analysis.notebooks`` runs every notebook in notebooks/ with its defaults into
+``build/notebooks/<name>.ipynb``, and region_profile.ipynb once for every region that has
+incidents into ``build/notebooks/regions/<REGION-CODE>.ipynb``, two at a time (the
+machine has two cores) with a progress bar.
+
+A notebook is executed only when its inputs changed: the hash of the notebook file, its
+parameters, the processed tables, the boundary files and the package's source is kept in
+``build/notebooks/stamps.json``, and an output whose recorded hash still matches is up to
+date. Region notebooks of regions that no longer have incidents are removed. Executed
+notebooks are stripped of papermill's timings, so the same inputs give the same bytes.
+
+``python -m analysis.notebooks --lab-kernel`` registers the project's kernel for `make lab`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import config
+
+#: The notebook run once per region with incidents.
+REGION_NOTEBOOK = "region_profile"
+#: Papermill's kernel: inside the venv 'python3' is the venv's own ipykernel.
+KERNEL = "python3"
+STAMPS_FILE = "stamps.json"
+WORKERS = 2
+#: Timing fields papermill and nbclient write; dropped so reruns are byte-identical.
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One papermill execution: an input notebook, its output and its parameters."""
+
+    name: str  # output path relative to the build folder, e.g. 'regions/RU-CE.ipynb'
+    input: Path
+    output: Path
+    parameters: dict = field(default_factory=dict)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def shared_inputs_hash(processed_dir: Path) -> str:
+    """Hash of what every notebook reads: processed tables, boundary files, the package's source."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = sorted(processed_dir.glob("*.parquet")) + [Path(config.ADMIN1_GEOJSON), Path(config.ADMIN0_GEOJSON)]
+    files += sorted(package.glob("*.py"))
+    for path in files:
+        if path.exists():
+            h.update(f"{path.name}:{_sha256(path)}\n".encode())
+    return h.hexdigest()
+
+
+def job_hash(job: Job, shared: str) -> str:
+    h = hashlib.sha256()
+    h.update(_sha256(job.input).encode())
+    h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    h.update(shared.encode())
+    return h.hexdigest()
+
+
+def plan(processed_dir: Path | None = None, notebooks_dir: Path | None = None, build_dir: Path | None = None) -> list[Job]:
+    """Every notebook with its defaults, plus the region profile once per region with incidents."""
+    from analysis import aggregate, load
+
+    notebooks_dir = Path(notebooks_dir or config.NOTEBOOKS_DIR)
+    out_dir = Path(build_dir or config.BUILD_DIR) / "notebooks"
+    extra = {"processed_dir": str(Path(processed_dir).resolve())} if processed_dir else {}
+    jobs = []
+    for nb in sorted(notebooks_dir.glob("*.ipynb")):
+        jobs.append(Job(nb.name, nb, out_dir / nb.name, dict(extra)))
+    region_nb = notebooks_dir / f"{REGION_NOTEBOOK}.ipynb"
+    if region_nb.exists():
+        events = load.load_incidents(processed_dir)
+        for code in aggregate.regions_with_incidents(events):
+            jobs.append(Job(f"regions/{code}.ipynb", region_nb, out_dir / "regions" / f"{code}.ipynb", {"region_code": code, **extra}))
+    return jobs
+
+
+def normalise(path: Path) -> None:
+    """Drop timings and execution timestamps from an executed notebook, in place."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for key in _TIMING_KEYS:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        pm = cell.metadata.get("papermill", {})
+        for key in _TIMING_KEYS:
+            pm.pop(key, None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id
+    nbformat.write(nb, path)
+
+
+def execute(job: Job) -> tuple[str, str | None]:
+    """Run one job (in a worker process); returns (name, error message or None)."""
+    import papermill as pm
+
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(job.input),
+            str(job.output),
+            parameters=job.parameters,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=str(job.input.parent),
+        )
+    except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
+        return job.name, f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}"
+    normalise(job.output)
+    return job.name, None
+
+
+def _read_stamps(path: Path) -> dict[str, str]:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _write_stamps(path: Path, stamps: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(sorted(stamps.items())), indent=1) + "\n")
+
+
+def run(
+    processed_dir: Path | None = None,
+    notebooks_dir: Path | None = None,
+    build_dir: Path | None = None,
+    workers: int = WORKERS,
+    progress: bool = True,
+    force: bool = False,
+) -> dict:
+    """Execute what is out of date. Returns {'executed': [...], 'up_to_date': [...], 'removed': [...], 'failed': {name: message}}."""
+    from tqdm import tqdm
+
+    from analysis import load
+
+    out_dir = Path(build_dir or config.BUILD_DIR) / "notebooks"
+    jobs = plan(processed_dir, notebooks_dir, build_dir)
+    shared = shared_inputs_hash(load.resolve_processed_dir(processed_dir))
+    stamps_path = out_dir / STAMPS_FILE
+    stamps = _read_stamps(stamps_path)
+
+    wanted = {j.name for j in jobs}
+    removed = []
+    for stale in sorted((out_dir / "regions").glob("*.ipynb")):
+        name = f"regions/{stale.name}"
+        if name not in wanted:
+            stale.unlink()
+            stamps.pop(name, None)
+            removed.append(name)
+
+    hashes = {j.name: job_hash(j, shared) for j in jobs}
+    todo = [j for j in jobs if force or not j.output.exists() or stamps.get(j.name) != hashes[j.name]]
+    up_to_date = [j.name for j in jobs if j not in todo]
+    executed, failed = [], {}
+    if todo:
+        ctx = multiprocessing.get_context("spawn")  # a clean interpreter per worker, no forked zmq state
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(todo))), mp_context=ctx) as pool:
+            futures = {pool.submit(execute, j): j for j in todo}
+            with tqdm(total=len(todo), desc="notebooks", unit="nb", disable=not progress) as bar:
+                for fut in as_completed(futures):
+                    name, error = fut.result()
+                    if error is None:
+                        stamps[name] = hashes[name]
+                        executed.append(name)
+                    else:
+                        stamps.pop(name, None)
+                        failed[name] = error
+                    bar.set_postfix_str(name, refresh=False)
+                    bar.update(1)
+                    _write_stamps(stamps_path, stamps)
+    _write_stamps(stamps_path, stamps)
+    return {"executed": sorted(executed), "up_to_date": sorted(up_to_date), "removed": removed, "failed": failed}
+
+
+def register_lab_kernel() -> None:
+    """Install the venv's kernel under the project's name, for `make lab`."""
+    subprocess.run(
+        [sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", config.KERNEL_NAME,
+         "--display-name", config.KERNEL_DISPLAY_NAME],
+        check=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.notebooks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--processed-dir", type=Path, default=None, help="processed tables (default: data/processed)")
+    parser.add_argument("--notebooks-dir", type=Path, default=None, help="notebooks to run (default: notebooks/)")
+    parser.add_argument("--build-dir", type=Path, default=None, help="build folder (default: build/)")
+    parser.add_argument("--jobs", type=int, default=WORKERS, help="notebooks executed at once (default: 2)")
+    parser.add_argument("--force", action="store_true", help="execute every notebook, also those up to date")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--lab-kernel", action="store_true", help="register the project's Jupyter kernel and exit")
+    args = parser.parse_args(argv)
+    if args.lab_kernel:
+        register_lab_kernel()
+        return 0
+    result = run(args.processed_dir, args.notebooks_dir, args.build_dir, args.jobs, not args.no_progress, args.force)
+    if not result["executed"] and not result["failed"]:
+        print(f"notebooks: nothing to execute, {len(result['up_to_date'])} up to date")
+    else:
+        print(f"notebooks: executed {len(result['executed'])}, {len(result['up_to_date'])} up to date"
+              + (f", {len(result['failed'])} failed" if result["failed"] else ""))
+    for name in result["removed"]:
+        print(f"notebooks: removed {name} (its region has no incidents any more)")
+    for name, message in sorted(result["failed"].items()):
+        out = Path(args.build_dir or config.BUILD_DIR) / "notebooks" / name
+        print(f"notebooks: {name} failed: {message} (see {out})", file=sys.stderr)
+    return 1 if result["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Aggregations on the hand-made fixture, against answers worked out by hand (tests/fixtures/tables.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import aggregate as agg
+from analysis import codebook
+from fixtures.tables import KNOWN
+
+
+def test_key_figures_match_the_hand_worked_answers(tables):
+    kf = agg.key_figures(tables["incidents"], tables["sources"], tables["amounts"])
+    assert {k: kf[k] for k in KNOWN} == KNOWN
+    assert kf["persons_high_open"] is True  # 'at least 5' has no upper bound
+    assert kf["n_incidents_overlapping"] == 1
+    assert kf["n_incidents_multi_region"] == 2
+    assert kf["n_incidents_undated"] == 1
+    # plain Python values, ready for the report's variables file
+    assert all(isinstance(v, (int, float, str, bool)) or v is None for v in kf.values())
+
+
+def test_bounds_per_qualifier(tables):
+    b = agg.person_bounds(tables["incidents"]).set_index("incident_id")
+    assert tuple(b.loc["INC-003", ["low", "best", "high"]]) == (300, 300, 300)  # approximately
+    assert tuple(b.loc["INC-005", ["low", "best", "high"]]) == (5, 5, 5) and b.loc["INC-005", "high_open"]  # at least
+    assert tuple(b.loc["INC-011", ["low", "best", "high"]]) == (0, 50, 50)  # up to
+    assert tuple(b.loc["INC-012", ["low", "best", "high"]]) == (10, 10, 20)  # range without best
+    assert tuple(b.loc["INC-004", ["low", "best", "high"]]) == (0, 0, 30)  # overlaps INC-003: high only
+
+
+def test_unknown_count_is_an_incident_not_zero_persons(tables):
+    inc = tables["incidents"]
+    t = agg.totals(inc)
+    assert t["n_incidents"] == 12 and t["n_count_unknown"] == 2
+    region = agg.by_region(inc).set_index("region_code").loc["RU-VLA"]
+    assert region["n_incidents"] == 1 and region["n_count_unknown"] == 1
+    listing = agg.event_list(inc).set_index("id")
+    assert listing.loc["INC-009", "persons (low–high or count unknown)"] == "count unknown"
+    assert listing.loc["INC-006", "persons (low–high or count unknown)"] == "count unknown"
+    assert agg.persons_label(inc.set_index("incident_id").loc["INC-009"]) == agg.COUNT_UNKNOWN
+
+
+def test_practices_and_context_are_never_counted_as_victims(tables):
+    inc = tables["incidents"]
+    only_incidents = inc[inc["event_kind"] == "incident"]
+    assert agg.totals(inc) == agg.totals(only_incidents)
+    # a context figure of 300,000 would dominate any total it leaked into
+    assert agg.by_region(inc)["persons_high"].max() < 1000
+    assert set(agg.person_bounds(inc)["incident_id"]) == set(only_incidents["incident_id"])
+    kf = agg.key_figures(inc, tables["sources"])
+    assert (kf["n_practices"], kf["n_context"]) == (2, 3)
+
+
+def test_quarters_spread_a_year_span_and_widen_the_range(tables):
+    q = agg.by_period(tables["incidents"], "quarter", include_undated=True).set_index("period")
+    # INC-002: four men 'in 2023', year precision -> spread over the four quarters by days
+    assert q.loc["2023 Q1", "persons_best"] == pytest.approx(4 * 90 / 365, abs=1e-5)
+    assert q.loc["2023 Q1", "persons_low"] == 0 and q.loc["2023 Q1", "persons_high"] == 4
+    assert q.loc["2023 Q1", "n_incidents_spanning"] == 1
+    # Q2 2023 also holds the wanted notice (one day): low 1, high 4 + 1
+    assert (q.loc["2023 Q2", "persons_low"], q.loc["2023 Q2", "persons_high"]) == (1, 5)
+    # INC-004 (autumn 2024, Sep-Nov) touches Q3 and Q4; it overlaps INC-003 so it adds to highs only
+    assert q.loc["2024 Q3", "persons_high"] == 30 and q.loc["2024 Q3", "persons_best"] == 0
+    assert q.loc["2024 Q4", "persons_high"] == 330 and q.loc["2024 Q4", "persons_low"] == 300
+    # empty quarters are shown, not skipped
+    assert q.loc["2024 Q1", "n_incidents"] == 0
+    # unknown counts stay visible per period
+    assert q.loc["2022 Q4", "n_count_unknown"] == 1
+    assert q.loc["undated", "persons_high"] == 20
+    # bests add up to the total; lows add up to less, highs to more
+    assert q["persons_best"].sum() == pytest.approx(KNOWN["persons_best"])
+    assert q["persons_low"].sum() <= KNOWN["persons_low"]
+    assert q["persons_high"].sum() >= KNOWN["persons_high"]
+
+
+def test_years_hold_whole_spans(tables):
+    y = agg.by_period(tables["incidents"], "year").set_index("period")
+    assert list(y.index) == ["2022", "2023", "2024", "2025"]
+    assert tuple(y.loc["2023", ["persons_low", "persons_best", "persons_high"]]) == (6, 6, 6)
+    assert y.loc["2025", "high_open"]
+
+
+def test_date_range_fills_every_period_and_rejects_inverted_range(tables):
+    m = agg.by_period(tables["incidents"], "month", "2023-01-01", "2023-12-31")
+    assert len(m) == 12 and m["period"].iloc[0] == "2023-01"
+    assert m["persons_best"].sum() == pytest.approx(4 + 1 + 1)
+    with pytest.raises(ValueError, match="after"):
+        agg.by_period(tables["incidents"], "month", "2024-01-01", "2023-01-01")
+    with pytest.raises(ValueError, match="accepted: month, quarter, year"):
+        agg.by_period(tables["incidents"], "week")
+
+
+def test_in_date_range_keeps_overlapping_spans(tables):
+    ids = set(agg.in_date_range(tables["incidents"], "2024-11-01", "2024-11-30")["incident_id"])
+    assert ids == {"INC-003", "INC-004"}
+
+
+def test_open_span_ends_on_first_report():
+    df = pd.DataFrame({"date_start": pd.to_datetime(["2023-03-01"]), "date_end": pd.to_datetime([None]),
+                       "first_reported_date": pd.to_datetime(["2023-06-15"])})
+    span = agg.incident_spans(df).iloc[0]
+    assert (span["start"], span["end"]) == (pd.Timestamp("2023-03-01"), pd.Timestamp("2023-06-15"))
+
+
+def test_regions_count_shared_incidents_in_each_named_region(tables):
+    inc = tables["incidents"]
+    r = agg.by_region(inc).set_index("region_code")
+    for code in ("UA-65", "UA-23"):
+        assert tuple(r.loc[code, ["persons_low", "persons_best", "persons_high"]]) == (0, 300, 330)
+        assert r.loc[code, "n_incidents_shared"] == 2
+    assert tuple(r.loc["RU-CE", ["persons_low", "persons_best", "persons_high"]]) == (17, 67, 67)
+    # not divided silently: the region bests exceed the national best by the shared 300
+    assert r["persons_best"].sum() == KNOWN["persons_best"] + 300
+    assert agg.regions_with_incidents(inc) == ["RU-CE", "RU-DA", "RU-MOW", "RU-NVS", "RU-VLA", "UA-23", "UA-65"]
+
+
+def test_categories_are_not_exclusive(tables):
+    c = agg.by_coercion(tables["incidents"]).set_index("coercion")
+    assert c.loc["forced_enlistment", "n_incidents"] == 3
+    assert c.loc["forced_enlistment", "n_count_unknown"] == 1
+    assert c.loc["forced_enlistment", "persons_best"] == 10
+    assert c["n_incidents"].sum() > KNOWN["n_incidents"]
+    g = agg.by_category(tables["incidents"], "victim_group", keep_empty=True).set_index("victim_group")
+    assert set(g.index) == set(codebook.VOCABULARIES["victim_group"])
+    assert g.loc["lgbtq_people", "n_incidents"] == 0
+    p = agg.by_perpetrator(tables["incidents"]).set_index("perpetrator")
+    assert p.loc["chechen_security_forces", "n_incidents"] == 5
+
+
+def test_flows_chain_origin_place_destination(tables):
+    f = agg.flows(tables["incidents"])
+    pairs = {(a, b): row for (a, b), row in zip(zip(f["from_code"], f["to_code"]), f.to_dict("records"))}
+    # INC-004 overlaps INC-003, which is not on this arrow: the arrow shows its own 30
+    assert (pairs[("UA-65", "UA-43")]["persons_best"], pairs[("UA-65", "UA-43")]["persons_high"]) == (30, 30)
+    assert pairs[("UA-23", "UA-43")]["incident_ids"] == "INC-004"
+    assert pairs[("UZ", "RU-VLA")]["n_count_unknown"] == 1
+    assert pairs[("UZ", "RU-MOW")]["persons_best"] == 1
+    assert pairs[("RU-CE", "RU-IN")]["high_open"]
+    assert pairs[("RU-CE", "UA")]["persons_best"] == 10
+
+
+def test_ransom_table_has_original_rub_usd_and_basis(tables):
+    t = agg.ransom_display(tables["amounts"], tables["incidents"])
+    row = t.set_index("incident").loc["INC-001"]
+    assert row["amount (original)"] == "1,500,000 RUB"
+    assert row["RUB"] == "1,500,000 RUB" and row["USD"] == "24,846 USD"
+    assert "Bank of Russia rate (60.3713 RUB/USD on 2022-09-05)" in row["conversion basis"]
+    assert "source states at least 17,000 USD" in row["conversion basis"]
+    bonus = t.set_index("incident").loc["INC-009"]
+    assert bonus["amount (original)"] == "2,000–3,000 USD"
+    assert (bonus["RUB"], bonus["USD"]) == ("119,660–179,490 RUB", "2,000–3,000 USD")
+    assert bonus["conversion basis"].startswith("RUB: Bank of Russia rate")
+    assert list(agg.ransom_display(tables["amounts"], tables["incidents"], ["ransom"])["incident"]) == ["INC-001"]
+    with pytest.raises(ValueError, match="accepted: ransom, bonus, fine, payment"):
+        agg.money_table(tables["amounts"], tables["incidents"], ["bribe"])
+
+
+@pytest.mark.parametrize(
+    "start, end, precision, expected",
+    [
+        ("2025-04-15", "2025-04-15", "day", "2025-04-15"),
+        ("2025-04-01", "2025-04-30", "month", "April 2025"),
+        ("2024-09-01", "2024-11-30", "season", "autumn 2024"),
+        ("2024-12-01", "2025-02-28", "season", "winter 2024/25"),
+        ("2023-01-01", "2023-12-31", "year", "2023"),
+        ("2024-10-31", "2024-12-31", "range", "2024-10-31 – 2024-12-31"),
+        (None, None, "unknown", "undated"),
+    ],
+)
+def test_date_labels_keep_the_precision(start, end, precision, expected):
+    row = pd.Series({"date_start": pd.Timestamp(start) if start else pd.NaT,
+                     "date_end": pd.Timestamp(end) if end else pd.NaT, "date_precision": precision})
+    assert agg.date_label(row) == expected
+
+
+def test_region_summary(tables):
+    s = agg.region_summary(tables["incidents"], "UA-65").set_index("figure")["value"]
+    assert s["Persons affected (low / best / high)"] == "0 / 300 / 330"
+    assert s["of which shared with other regions (counted in full in each)"] == "2"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1400), st.integers(0, 500), st.integers(0, 40)), min_size=1, max_size=8),
+       st.sampled_from(["month", "quarter", "year"]))
+def test_period_allocation_keeps_the_best_total(spans, freq):
+    start0 = pd.Timestamp("2022-01-01")
+    rows = []
+    for i, (offset, length, persons) in enumerate(spans):
+        rows.append({"incident_id": f"INC-{i + 1:03d}", "event_kind": "incident",
+                     "date_start": start0 + pd.Timedelta(days=offset), "date_end": start0 + pd.Timedelta(days=offset + length),
+                     "first_reported_date": pd.NaT, "persons_low": persons, "persons_best": persons, "persons_high": persons,
+                     "persons_qualifier": "exact", "overlaps_incident_id": None})
+    df = pd.DataFrame(rows).astype({"persons_low": "Int64", "persons_best": "Int64", "persons_high": "Int64",
+                                    "overlaps_incident_id": "string"})
+    table = agg.by_period(df, freq)
+    total = sum(p for _, _, p in spans)
+    assert table["persons_best"].sum() == pytest.approx(total, abs=1e-3)
+    assert table["persons_low"].sum() <= total <= table["persons_high"].sum()
+    assert (table["persons_low"] <= table["persons_best"] + 1e-9).all()
+    assert (table["persons_best"] <= table["persons_high"] + 1e-9).all()
+
+
+def test_real_key_figures_are_consistent(real_processed_dir):
+    from analysis import load
+
+    inc = load.load_incidents(real_processed_dir)
+    kf = agg.key_figures(inc, load.load_sources(real_processed_dir), load.load_amounts(real_processed_dir))
+    assert kf["n_incidents"] + kf["n_practices"] + kf["n_context"] == len(inc)
+    assert kf["persons_low"] <= kf["persons_best"] <= kf["persons_high"]
+    assert kf["n_incidents_count_unknown"] >= 1  # the real data has incidents without a number
+    quarters = agg.by_period(inc, "quarter", include_undated=True)
+    assert quarters["persons_best"].sum() == pytest.approx(kf["persons_best"])
+
+
+def test_no_incidents_gives_zeros_not_errors(tables):
+    inc = tables["incidents"]
+    rest = inc[inc["event_kind"] != "incident"]
+    kf = agg.key_figures(rest, tables["sources"])
+    assert (kf["n_incidents"], kf["persons_best"], kf["n_practices"], kf["period_start"]) == (0, 0, 2, None)
+    for table in (agg.by_period(rest), agg.by_region(rest), agg.by_victim_group(rest), agg.flows(rest)):
+        assert len(table) == 0
+    assert agg.region_summary(rest, "RU-CE").set_index("figure").loc["Incidents", "value"] == "0"
+
+
+@pytest.mark.parametrize("value, label", [("lgbtq_people", "LGBTQ+ people"), ("central_asian_migrants", "Central Asian migrants"),
+                                          ("ukrainians_in_occupied_territories", "Ukrainians in occupied territories"),
+                                          ("forced_public_cursing", "Forced public cursing")])
+def test_category_labels(value, label):
+    assert agg.category_label(value) == label
