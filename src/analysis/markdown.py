@@ -38,6 +38,19 @@ def _cell(value: object, raw: bool) -> str:
     return escape(value)
 
 
+#: Bounds of a column's automatic width, in characters (see ``table``).
+_MIN_WIDTH, _MAX_WIDTH = 3, 40
+
+
+def _auto_width(header: object, values: Iterable[object]) -> int:
+    """A column's relative width from its text: the mean length of its cells, at least its
+    longest word (which cannot wrap), within [_MIN_WIDTH, _MAX_WIDTH]."""
+    texts = ["" if pd.isna(v) is True else str(v) for v in values]
+    mean = sum(len(t) for t in texts) / len(texts) if texts else 0
+    longest_word = max((len(w) for t in [str(header), *texts] for w in t.split()), default=0)
+    return max(_MIN_WIDTH, min(_MAX_WIDTH, max(longest_word, round(mean))))
+
+
 def table(
     df: pd.DataFrame,
     raw_columns: Iterable[str] = (),
@@ -48,19 +61,24 @@ def table(
 
     ``raw_columns`` are columns whose cells already hold Markdown written by the project
     (e.g. a link it built); all other cells are escaped. Numbers are right-aligned.
-    ``widths`` gives columns' relative widths; pandoc reads them from the number of dashes
-    in the rule under the header when a row is wider than a line, so a table of long
-    texts wraps its cells instead of running off the page. Columns not named get 1.
+
+    When a row is wider than a line, pandoc (and so Quarto) wraps the cells and sizes the
+    columns in proportion to the dashes under each header. By default the dashes follow
+    each column's text (``_auto_width``), so a column of summaries gets more room than a
+    column of ids; ``widths`` sets relative widths instead (columns not named get 1).
     """
     raw = set(raw_columns)
     align = dict(align or {})
-    widths = dict(widths or {})
     cols = list(df.columns)
+    if widths is None:
+        dash_counts = {c: _auto_width(c, df[c].tolist()) for c in cols}
+    else:
+        dash_counts = {c: 3 * max(1, int(widths.get(c, 1))) for c in cols}
     header = "| " + " | ".join(escape(c) for c in cols) + " |"
     rule_parts = []
     for c in cols:
         a = align.get(c) or ("right" if pd.api.types.is_numeric_dtype(df[c]) else "left")
-        dashes = "-" * (3 * max(1, int(widths.get(c, 1))))
+        dashes = "-" * dash_counts[c]
         rule_parts.append(dashes + ":" if a == "right" else (":" + dashes + ":" if a == "center" else ":" + dashes))
     rule = "| " + " | ".join(rule_parts) + " |"
     lines = [header, rule]

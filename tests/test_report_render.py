@@ -1,0 +1,492 @@
+"""The built-in renderer on a small fixture report: shortcodes, cross-references, callouts,
+escaping of data text, byte-identical rebuilds, and what Chromium and a PDF reader see.
+
+The fixture document is tests/fixtures/report/project/; its executed notebooks are made at
+test time (tests/fixtures/report/stand_in.py) with a matplotlib PNG and a Markdown table of
+hostile text. The last tests render the real reports/report.qmd against stand-in notebooks
+and the hand-made tables of tests/fixtures/tables.py, so a change to the report's sources
+that the renderer cannot handle fails here, before the data pipeline runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import aggregate, report
+from analysis.report import ReportError
+from fixtures.report.stand_in import HOSTILE, REGION_LABELS, code_cell, hostile_table, png, write_notebook, write_stand_ins
+from fixtures.tables import frames, write_processed
+
+# One worker runs this module under `pytest -n 2 --dist loadgroup`, so the module-scoped
+# builds below are made once.
+pytestmark = pytest.mark.xdist_group("report-render")
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "report" / "project"
+
+
+def _has_chromium() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return Path(report.CHROMIUM).exists()
+
+
+needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {report.CHROMIUM}")
+needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (Debian package poppler-utils)")
+
+
+def make_project(dest: Path) -> Path:
+    """The fixture project in ``dest`` with its executed notebooks; returns report.qmd."""
+    shutil.copytree(FIXTURE, dest)
+    nb = dest / "nb"
+    write_notebook(nb / "demo.ipynb", [
+        code_cell("fig-plot", "figure", "A plot of \\*things\\*", payload=png("Заголовок: plot")),
+        code_cell("tbl-hostile", "table", "Hostile headlines", payload=hostile_table()),
+        code_cell("fig-second", "figure", "A second plot", payload=png("second"), alt='Alt text with "quotes", \\ and <b>'),
+        code_cell("unused", "figure", "Never embedded"),
+    ])
+    for code in ("XX-AA", "XX-BB"):
+        write_notebook(nb / "regions" / f"{code}.ipynb", [code_cell(label, kind, f"{label} of {code}") for label, kind in REGION_LABELS])
+    return dest / "report.qmd"
+
+
+def render(tmp: Path, qmd: Path, formats=("html", "pdf")) -> dict[str, Path]:
+    return report.render_builtin(formats, qmd=qmd, output_dir=tmp / "output", work_dir=tmp / "work")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("fixture-build")
+    qmd = make_project(tmp / "project")
+    out = render(tmp, qmd)
+    return {**out, "work": tmp / "work", "tmp": tmp}
+
+
+@pytest.fixture(scope="module")
+def page(built) -> "ParsedHTML":
+    return ParsedHTML.of(built["html"])
+
+
+@pytest.fixture(scope="module")
+def pdf_text(built) -> str:
+    return report.pdf_text(built["pdf"])
+
+
+class ParsedHTML(html.parser.HTMLParser):
+    """Elements, ids and text of an HTML file, from the standard library's parser."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self._stack: list[str] = []
+        self.captions: list[str] = []
+        self._caption: list[str] | None = None
+        self.links: dict[str, str] = {}
+        self._link: tuple[str, list[str]] | None = None
+
+    @classmethod
+    def of(cls, path: Path) -> "ParsedHTML":
+        p = cls()
+        p.feed(Path(path).read_text(encoding="utf-8"))
+        return p
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag in ("figcaption", "caption"):
+            self._caption = []
+        if tag == "a" and attrs.get("href", "").startswith("#"):
+            self._link = (attrs["href"], [])
+
+    def handle_endtag(self, tag):
+        if tag in ("figcaption", "caption") and self._caption is not None:
+            self.captions.append(" ".join("".join(self._caption).split()))
+            self._caption = None
+        if tag == "a" and self._link:
+            href, parts = self._link
+            self.links.setdefault(" ".join("".join(parts).split()), href)
+            self._link = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._caption is not None:
+            self._caption.append(data)
+        if self._link:
+            self._link[1].append(data)
+
+    @property
+    def plain(self) -> str:
+        return " ".join("".join(self.text).replace("\u00a0", " ").split())
+
+    def ids(self) -> list[str]:
+        return [a["id"] for _, a in self.tags if "id" in a]
+
+    def count(self, tag: str, cls: str | None = None) -> int:
+        return sum(1 for t, a in self.tags if t == tag and (cls is None or cls in (a.get("class") or "").split()))
+
+
+# --------------------------------------------------------------------------------------
+# Outputs and the preprocessor
+# --------------------------------------------------------------------------------------
+
+
+def test_both_outputs_are_produced(built):
+    assert built["html"].read_bytes().startswith(b"<!DOCTYPE html>")
+    assert built["pdf"].read_bytes().startswith(b"%PDF-")
+    assert sorted(p.name for p in built["html"].parent.iterdir()) == ["report.html", "report.pdf"], "temporary files left behind"
+
+
+def test_preprocessor_expands_includes_variables_and_embeds(built):
+    md = (built["work"] / "report.md").read_text(encoding="utf-8")
+    assert "{{< include" not in md and "{{< embed" not in md
+    assert "Included text with a variable: 1\\,234 incidents." in md
+    assert "in 7 regions" in md  # a dotted variable
+    assert "shortcode {{< var incidents >}} is printed as written." in md
+    assert "no_such_variable" not in md, "HTML comments are dropped before shortcodes run"
+    assert "::: {#fig-plot}\n![](media/nb-demo-fig-plot.png)\n\nA plot of \\*things\\*\n:::" in md
+    assert "::: {#region-summary-XX-AA .embed-table}" in md
+    # Media files are named after notebook and label, never numbered by run.
+    assert sorted(p.name for p in (built["work"] / "media").iterdir()) == [
+        "nb-demo-fig-plot.png", "nb-demo-fig-second.png",
+        "nb-regions-XX-AA-region-timeline-XX-AA.png", "nb-regions-XX-BB-region-timeline-XX-BB.png",
+    ]
+
+
+def test_variables_in_front_matter_are_escaped_text(page, pdf_text):
+    assert "Fixture report *not emphasis* <b>" in page.plain
+    assert page.count("b") == 0 and page.count("em") == 0
+    assert "Fixture report *not emphasis* <b>" in pdf_text
+
+
+def test_figures_and_tables_are_numbered_in_document_order(page):
+    figures = [c for c in page.captions if c.startswith("Figure")]
+    tables = [c for c in page.captions if c.startswith("Table")]
+    assert figures == ["Figure 1: A plot of *things*", "Figure 2: A second plot"]
+    assert tables == ["Table 1: Hostile headlines", "Table 2: An authored table with a native caption"]
+    # Region profiles repeat their labels: captioned, not numbered.
+    assert "region-timeline of XX-AA" in page.captions and "region-summary of XX-BB" in page.captions
+
+
+def test_cross_references_become_links(page, pdf_text):
+    assert page.links["Figure 1"] == "#fig-plot"
+    assert page.links["2"] == "#fig-second"  # [-@fig-second]: the number alone
+    assert page.links["Figure 2"] == "#fig-second"  # @Fig-second
+    assert page.links["Table 1"] == "#tbl-hostile"
+    assert page.links["Table 2"] == "#tbl-authored"
+    assert "The plot is Figure 1, the second plot 2, and the hostile table is Table 1." in pdf_text
+    assert "Figure 1: A plot of *things*" in pdf_text and "Table 2: An authored table" in pdf_text
+
+
+def test_repeated_region_labels_get_unique_ids(page):
+    ids = page.ids()
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    for code in ("XX-AA", "XX-BB"):
+        assert f"region-summary-{code}" in ids and f"region-timeline-{code}" in ids
+
+
+def test_callouts(page, pdf_text):
+    assert page.count("div", "callout-warning") == 1 and page.count("div", "callout-note") == 1
+    assert "Read with care This callout refers to Figure 2." in page.plain
+    assert "A titled note Note body with" in page.plain
+    assert "Read with care" in pdf_text and "A titled note" in pdf_text
+
+
+def test_images_have_alternative_text(page):
+    alts = [a.get("alt") for t, a in page.tags if t == "img"]
+    assert alts[:2] == ["A plot of *things*", 'Alt text with "quotes", \\ and <b>']  # fig-alt when given, else the caption
+    assert all(alts)
+
+
+def test_math_is_mathml(page):
+    assert page.count("math") == 1  # the authored $x^2$, and nothing from the data
+
+
+# --------------------------------------------------------------------------------------
+# Escaping of data text
+# --------------------------------------------------------------------------------------
+
+
+def test_hostile_text_is_literal_in_html(page):
+    assert page.count("script") == 0, "text from the data became a <script> element"
+    for text in HOSTILE:
+        assert text in page.plain
+    assert page.count("em") == 0 and page.count("strong") == 0
+
+
+def test_hostile_text_is_literal_in_pdf(built, pdf_text):
+    from pypdf import PdfReader
+
+    for text in HOSTILE:
+        assert text in pdf_text
+    # '#set page(width: 1cm)' would have made pages 1 cm wide had typst run it.
+    widths = {round(float(p.mediabox.width)) for p in PdfReader(str(built["pdf"])).pages}
+    assert widths == {595}, f"page widths {widths} pt; A4 is 595 pt"
+
+
+def test_unescaped_notebook_output_still_cannot_inject_markup(tmp_path):
+    # Notebooks escape their tables; the renderer reads Markdown without raw HTML or raw
+    # typst all the same, so a notebook that forgot cannot inject either.
+    careless = "\n".join([
+        "| headline |", "|:--|",
+        "| <script>alert(2)</script> <img src=x onerror=alert(3)> |",
+        "",
+        "```{=typst}",
+        "#set page(width: 1cm)",
+        "```",
+        "",
+        "```{=html}",
+        "<script>alert(4)</script>",
+        "```",
+    ])
+    qmd = make_project(tmp_path / "project")
+    write_notebook(tmp_path / "project" / "nb" / "demo.ipynb", [
+        code_cell("fig-plot", "figure", "plot"), code_cell("fig-second", "figure", "second"),
+        code_cell("tbl-hostile", "table", "Careless", payload=careless),
+    ])
+    out = render(tmp_path, qmd)
+    page = ParsedHTML.of(out["html"])
+    assert page.count("script") == 0
+    assert page.count("img") == 4  # the four figures, not the data's <img>
+    assert "<script>alert(2)</script> <img src=x onerror=alert(3)>" in page.plain
+    assert "#set page(width: 1cm)" in report.pdf_text(out["pdf"])
+    from pypdf import PdfReader
+
+    assert {round(float(p.mediabox.width)) for p in PdfReader(str(out["pdf"])).pages} == {595}
+
+
+# --------------------------------------------------------------------------------------
+# Determinism, browser, pages
+# --------------------------------------------------------------------------------------
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    again = render(tmp_path, make_project(tmp_path / "project"))
+    for fmt in ("html", "pdf"):
+        assert hashlib.sha256(again[fmt].read_bytes()).hexdigest() == hashlib.sha256(built[fmt].read_bytes()).hexdigest(), fmt
+
+
+def test_pdf_dates_come_from_the_data(built):
+    from pypdf import PdfReader
+
+    info = PdfReader(str(built["pdf"])).metadata
+    assert info["/CreationDate"].startswith("D:20250601")
+    assert info["/ModDate"].startswith("D:20250601")
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_chromium_sees_no_error_broken_image_or_request(built):
+    seen = report.check_html(built["html"], screenshot=built["tmp"] / "screenshot.png")
+    assert seen.problems == []
+    assert seen.n_images == 4
+    assert (built["tmp"] / "screenshot.png").stat().st_size > 0
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_chromium_check_catches_what_it_should(tmp_path):
+    # The check itself must be able to fail: a page with each problem.
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html><body><img src="missing.png"><img src="https://example.org/x.png">'
+        '<script>console.error("boom"); undefined_function();</script></body></html>'
+    )
+    seen = report.check_html(bad)
+    assert seen.external_requests == [(tmp_path / "missing.png").as_uri(), "https://example.org/x.png"]
+    assert len(seen.broken_images) == 2
+    assert any("boom" in m for m in seen.console_errors)
+    assert any("undefined_function" in m for m in seen.page_errors)
+
+
+@needs_poppler
+def test_pdf_pages_render_to_png(built):
+    from PIL import Image
+
+    out = built["tmp"] / "pages"
+    out.mkdir()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(built["pdf"]), str(out / "page")], check=True, capture_output=True)
+    pages = sorted(out.glob("page-*.png"))
+    assert len(pages) >= 2
+    for p in pages:
+        lo, hi = Image.open(p).convert("L").getextrema()
+        assert lo < 128, f"{p.name} is blank"
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+
+
+def _edit_and_render(tmp_path: Path, old: str, new: str) -> None:
+    qmd = make_project(tmp_path / "project")
+    text = qmd.read_text()
+    assert old in text
+    qmd.write_text(text.replace(old, new))
+    render(tmp_path, qmd, formats=("html",))
+
+
+def test_unknown_cross_reference_is_an_error(tmp_path):
+    with pytest.raises(ReportError, match=r"unknown cross-reference @fig-nope; labels in the report: fig-plot, fig-second, tbl-authored, tbl-hostile"):
+        _edit_and_render(tmp_path, "the hostile table is @tbl-hostile", "the hostile table is @fig-nope")
+
+
+def test_unknown_variable_names_the_variables(tmp_path):
+    with pytest.raises(ReportError, match=r"\{\{< var incident >\}\}: no such variable.*data_date, incidents, nested, title_suffix"):
+        _edit_and_render(tmp_path, "There were {{< var incidents >}}", "There were {{< var incident >}}")
+
+
+def test_unsupported_shortcode_is_an_error(tmp_path):
+    with pytest.raises(ReportError, match=r"does not support the 'meta' shortcode"):
+        _edit_and_render(tmp_path, "There were", "{{< meta title >}} There were")
+
+
+def test_missing_label_lists_the_notebook_labels(tmp_path):
+    with pytest.raises(ReportError, match=r"no cell labelled 'fig-plto'; labels: fig-plot, tbl-hostile, fig-second, unused"):
+        _edit_and_render(tmp_path, "demo.ipynb#fig-plot", "demo.ipynb#fig-plto")
+
+
+def test_missing_notebook_says_how_to_make_it(tmp_path):
+    with pytest.raises(ReportError, match=r"absent\.ipynb does not exist: run `python -m analysis.notebooks`"):
+        _edit_and_render(tmp_path, "nb/demo.ipynb#fig-plot", "nb/absent.ipynb#fig-plot")
+
+
+def test_failed_render_keeps_the_previous_output(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    first = render(tmp_path, qmd, formats=("html",))["html"]
+    before = first.read_bytes()
+    qmd.write_text(qmd.read_text().replace("@tbl-hostile", "@tbl-gone"))
+    with pytest.raises(ReportError):
+        render(tmp_path, qmd, formats=("html",))
+    assert first.read_bytes() == before
+    assert [p.name for p in first.parent.iterdir()] == ["report.html"]
+
+
+def test_table_columns_are_sized_by_their_text():
+    from analysis.markdown import table
+
+    df = pd.DataFrame({"id": ["INC-001", "INC-002"], "summary": ["Six men were detained and threatened " * 3, "Short."], "n": [6, 1]})
+    rule = table(df).splitlines()[1]
+    dashes = [len(part.strip(" :")) for part in rule.strip("|").split("|")]
+    assert dashes[1] > 4 * dashes[0], rule  # the summaries get the room, not the ids
+    assert table(df, widths={"summary": 5}).splitlines()[1] == "| :--- | :--------------- | ---: |"
+
+
+def test_engine_quarto_without_quarto_is_an_error(monkeypatch):
+    monkeypatch.setattr(report.shutil, "which", lambda name: None)
+    assert report.choose_engine("auto") == "pandoc"
+    with pytest.raises(ReportError, match="quarto is not on the PATH"):
+        report.choose_engine("quarto")
+
+
+# --------------------------------------------------------------------------------------
+# The data-driven pieces and the real report sources
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return frames()
+
+
+@pytest.fixture(scope="module")
+def real_sources_build(tmp_path_factory, tables) -> dict:
+    """reports/ as it is in the repository, rendered against stand-in notebooks."""
+    tmp = tmp_path_factory.mktemp("real-sources")
+    reports = tmp / "reports"
+    reports.mkdir()
+    for p in ROOT.joinpath("reports").iterdir():
+        if p.suffix in (".qmd", ".yml") and not p.name.startswith("_variables") or p.name == "assets":
+            (shutil.copytree if p.is_dir() else shutil.copy)(p, reports / p.name)
+    regions = aggregate.regions_with_incidents(tables["incidents"])
+    write_stand_ins(tmp / "build" / "notebooks", regions)
+    variables = report.generate(
+        tables["incidents"], tables["sources"], tables["amounts"], reports_dir=reports,
+        region_notebooks_dir=tmp / "build" / "notebooks" / "regions", processed_dir=write_processed(tmp / "processed"),
+    )
+    out = report.render_builtin(qmd=reports / "report.qmd", output_dir=tmp / "output", work_dir=tmp / "work")
+    return {"reports": reports, "variables": variables, "regions": regions, **out}
+
+
+def test_generated_variables_are_the_key_figures(real_sources_build, tables):
+    figures = aggregate.key_figures(tables["incidents"], tables["sources"], tables["amounts"])
+    written = yaml.safe_load((real_sources_build["reports"] / "_variables.yml").read_text())
+    assert written == real_sources_build["variables"]
+    assert written["n_incidents"] == "12" and written["persons_best"] == "379"
+    assert written["persons_range"] == "329–419+"  # an 'at least' figure leaves the top open
+    for key, value in figures.items():
+        assert written[key] == report.format_value(value)
+    assert written["data_date"] == "2025-06-01"
+
+
+def test_generated_sources_are_escaped(real_sources_build):
+    md = (real_sources_build["reports"] / "_generated" / "sources.md").read_text()
+    assert "Headline with \\*markdown\\* and \\<tags\\>" in md
+    assert "`" + "1" * 64 + "`" in md
+    page = ParsedHTML.of(real_sources_build["html"])
+    assert "Headline with *markdown* and <tags>" in page.plain and page.count("tags") == 0
+
+
+def test_every_region_with_incidents_has_a_profile_section(real_sources_build):
+    page = ParsedHTML.of(real_sources_build["html"])
+    text = report.pdf_text(real_sources_build["pdf"])
+    assert real_sources_build["regions"] == ["RU-CE", "RU-DA", "RU-MOW", "RU-NVS", "RU-VLA", "UA-23", "UA-65"]
+    for code in real_sources_build["regions"]:
+        assert f"sec-region-{code.lower()}" in page.ids()
+        assert f"({code})" in text
+    assert "Chechnya (RU-CE)" in text and "Kherson (UA-65)" in text
+
+
+def test_real_report_has_its_sections_and_key_figures(real_sources_build):
+    text = report.pdf_text(real_sources_build["pdf"])
+    v = real_sources_build["variables"]
+    for title in ("Key figures", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
+                  "Region profiles", "Methodology", "Limitations", "Appendix A: Codebook", "Appendix B: Sources",
+                  "Appendix C: Reproducibility"):
+        assert title in text, title
+    assert (f"The dataset holds {v['n_incidents']} incidents of coerced recruitment reported by {v['n_sources']} sources. "
+            f"Together they concern {v['persons_range']} persons") in text
+    assert f"dated from {v['period_start']} to {v['period_end']}" in text
+
+
+def test_stamp_names_commit_and_dataset(real_sources_build):
+    stamp = (real_sources_build["reports"] / "_generated" / "stamp.md").read_text()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert commit and f"`{commit}`" in stamp
+    assert re.search(r"SHA-256 `[0-9a-f]{64}` of 12 files of `data/processed/` \(no MANIFEST\)", stamp)
+    assert "| typst | " in stamp and "| Python | " in stamp
+
+
+def test_dataset_hash_prefers_the_manifest(tmp_path):
+    (tmp_path / "incidents.csv").write_text("a\n")
+    digest, what = report.dataset_hash(tmp_path)
+    assert "hashed in sorted order" in what
+    (tmp_path / "MANIFEST").write_text("x  incidents.csv\n")
+    assert report.dataset_hash(tmp_path) == (hashlib.sha256(b"x  incidents.csv\n").hexdigest(), "`MANIFEST` of `data/processed/`")
+
+
+def test_missing_region_profile_is_an_error(tmp_path, tables):
+    write_stand_ins(tmp_path / "notebooks", ["RU-CE"])
+    with pytest.raises(ReportError, match=r"no region profile for RU-DA, RU-MOW, RU-NVS, RU-VLA, UA-23, UA-65"):
+        report.regions_markdown(tables["incidents"], tmp_path / "notebooks" / "regions")
+
+
+def test_report_prose_types_no_number():
+    # Every figure comes from a variable or an embedded output; standard names excepted.
+    allowed = re.compile(r"SHA-256|ISO 3166-2|ISO 639-1")
+    for qmd in sorted(ROOT.joinpath("reports").glob("*.qmd")):
+        text = re.sub(r"\{\{\{?<.*?>\}\}\}?", "", qmd.read_text(), flags=re.S)
+        text = allowed.sub("", text)
+        for n, line in enumerate(text.splitlines(), 1):
+            assert not re.search(r"\d", line), f"{qmd.name}:{n}: a number typed by hand: {line.strip()}"
