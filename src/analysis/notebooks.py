@@ -124,6 +124,9 @@ def execute(job: Job) -> tuple[str, str | None]:
             kernel_name=KERNEL,
             progress_bar=False,
             cwd=str(job.input.parent),
+            # The kernel logs a transport warning at every start (it only talks to this
+            # process, on loopback); keep the progress display readable.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
         return job.name, f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}"
