@@ -49,6 +49,9 @@ def rebuild(root: Path, workdir: Path) -> Path:
         dest = copy / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, dest)
+    # The history too, so the report's stamp names the same commit and working-tree state.
+    if (root / ".git").is_dir():
+        shutil.copytree(root / ".git", copy / ".git", symlinks=True)
     venv = Path(sys.prefix)
     env = dict(os.environ)
     # The copy's own code, not the working tree's editable install.
