@@ -99,3 +99,13 @@ def test_configuration_follows_environment_variables(tmp_path):
 
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
     assert out == [str(tmp_path / "archive"), str(tmp_path / "out")]
+
+
+def test_docs_codebook_is_generated_from_the_codebook_module():
+    from analysis import codebook
+
+    text = (ROOT / "docs" / "codebook.md").read_text()
+    assert text.endswith(codebook.codebook_markdown(heading_level=2)), "docs/codebook.md is stale: run `python -m analysis.codebook`"
+    for table in codebook.TABLES.values():
+        for field in table.fields:
+            assert f"`{field.name}`" in text
