@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -40,6 +42,25 @@ MAX_PERSONS_PER_INCIDENT = 1_000_000
 #: Currencies the Bank of Russia table converts; other ISO 4217 codes are kept unconverted.
 CONVERTIBLE = ("RUB", "USD", "EUR")
 WITHHELD = "[withheld]"
+# The normalisers read a number out of a longer phrase and skip the rest: right for a
+# source's words ("Three of the men"), but a coder's slip then passes as a different
+# number ("-5" reads as 5, "between 50 and 10" as 50, "2.5" as 2). These patterns find
+# such text; _misread() reports it when the skipped part bears on the number used.
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
+_SYMBOL = r"(?:[$€₽£]\s*)?"
+_INTEGER = r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+|\d+"
+_MULTIPLIER = r"\s*(?:million|mln|thousand|billion|bn|k\b|m\b|млн|миллион|мільйон|тыс|тис|млрд)"
+_SIGN_RE = re.compile(rf"[{_DASHES}]\s*{_SYMBOL}({_INTEGER})(?![.,]?\d)")
+_MINUS_WORD_RE = re.compile(r"\b(?:minus|минус|мінус)\b", re.IGNORECASE)
+_RANGE_RE = re.compile(
+    rf"(?<![\d.,])({_INTEGER})\s*(?:[{_DASHES}]|\bto\b|\band\b|\bдо\b|\bпо\b)\s*{_SYMBOL}({_INTEGER})(?![.,]?\d)(?!{_MULTIPLIER})",
+    re.IGNORECASE,
+)
+_FRACTION_RE = re.compile(rf"(?<![\d.,])(\d+[.,]\d{{1,2}})(?![.,]?\d)(?!{_MULTIPLIER})(?!\s*(?:%|percent))", re.IGNORECASE)
+# An ISO-looking date the normaliser would shorten to its year ("2022-02-30" -> 2022).
+_ISO_DATE_RE = re.compile(r"(?<![\d.])(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?![\d.])")
+# Where a span's two ends meet, to tell a reversed span from an unreadable one.
+_SPAN_SPLIT_RE = re.compile(rf"\s+(?:and|to|until|till|through)\s+|\s*[{_DASHES}]\s*", re.IGNORECASE)
 COUNT_FIELDS = ("persons", "sent_to_war", "killed")
 TOTAL_FIELDS = ("persons", "sent_to_war", "killed")
 EVIDENCE_FIELDS = ("summary", "coercion", "victim_group", "perpetrator", "claimed_by")
@@ -77,113 +98,179 @@ def _parse_iso_date(text: str | None) -> dt.date | None:
         return None
 
 
-def load_sources(raw_dir: Path, sources_dir: Path, root: Path, problems: list[Problem]) -> tuple[pd.DataFrame, dict[str, str]]:
+def load_sources(raw_dir: Path, sources_dir: Path, root: Path, problems: list[Problem],
+                 today: dt.date | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read data/raw/sources.csv, check each row, and recompute each archived text's hash.
 
-    Returns the sources table and the archived texts by source id.
+    Every cell is checked against its codebook field (required, vocabulary, type,
+    pattern), so a bad value is reported here, with its line, and not later by the
+    schema of the published table. Returns the sources table and the archived texts by
+    source id; a text is returned only when its hash matches the recorded one.
     """
     path = raw_dir / "sources.csv"
     shown = rel(path, root)
+    empty = pd.DataFrame(columns=SOURCES_COLUMNS)
     if not path.exists():
         problems.append(Problem(shown, "missing", accepted="a CSV with columns " + ", ".join(SOURCES_COLUMNS)))
-        return pd.DataFrame(columns=SOURCES_COLUMNS), {}
+        return empty, {}
     text = read_text(path, shown, problems)
     if text is None:
-        return pd.DataFrame(columns=SOURCES_COLUMNS), {}
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+        return empty, {}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error) as e:
+        problems.append(Problem(shown, f"not a readable CSV header: {e}", line=1, accepted=", ".join(SOURCES_COLUMNS)))
+        return empty, {}
     missing = [c for c in SOURCES_COLUMNS if c not in header]
     extra = [c for c in header if c not in SOURCES_COLUMNS]
-    if missing or extra:
-        if missing:
-            problems.append(Problem(shown, f"missing column {missing[0]!r}", line=1, accepted=", ".join(SOURCES_COLUMNS)))
-        if extra:
-            problems.append(Problem(shown, f"unknown column {extra[0]!r}", line=1, accepted=", ".join(SOURCES_COLUMNS)))
-        return pd.DataFrame(columns=SOURCES_COLUMNS), {}
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if missing:
+        problems.append(Problem(shown, f"missing column {missing[0]!r}", line=1, accepted=", ".join(SOURCES_COLUMNS)))
+    if extra:
+        problems.append(Problem(shown, f"unknown column {extra[0]!r}", line=1, accepted=", ".join(SOURCES_COLUMNS)))
+    if doubled:
+        problems.append(Problem(shown, f"column {doubled[0]!r} appears more than once", line=1, accepted=", ".join(SOURCES_COLUMNS)))
+    if missing or extra or doubled:
+        return empty, {}
     rows, texts, seen = [], {}, {}
-    sources_table = codebook.SOURCES
+    end = reader.line_num
     try:
-        for row in reader:
-            line = reader.line_num
-            row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-            sid = row["source_id"]
+        for cells in reader:
+            # A row starts on the line after the previous row ended (cells may span lines).
+            line, end = end + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            row = {h: c.strip() for h, c in zip(header, cells)}
+            sid = row.get("source_id", "")
 
-            def bad(fieldname, message, accepted=None, value=None):
-                problems.append(Problem(shown, message, line=line, record=sid or None, field=fieldname,
-                                        value=row.get(fieldname) if value is None else value, accepted=accepted))
+            def bad(fieldname, message, accepted=None, value=None, _row=row, _line=line, _sid=sid):
+                problems.append(Problem(shown, message, line=_line, record=_sid or None, field=fieldname,
+                                        value=_row.get(fieldname) if value is None else value, accepted=accepted))
 
-            for f in sources_table.fields:
+            if len(cells) != len(header):
+                # The cells no longer line up with their columns: checking them one by one
+                # would only report the shift. The id is kept so the source's records are
+                # not all reported as citing an unknown source as well.
+                hint = " (a quote opened and not closed swallows the lines after it)" if any("\n" in c for c in cells) else ""
+                bad(None, f"the row has {len(cells)} cells, the header {len(header)}{hint}", value=cells[0] if cells else "",
+                    accepted=f"{len(header)} comma-separated cells; quote cells containing commas")
+                seen.setdefault(sid, line)
+                rows.append({c: row.get(c, "") for c in SOURCES_COLUMNS})
+                continue
+            bad_fields = set()
+            for f in codebook.SOURCES.fields:
                 v = row.get(f.name, "")
-                if not v and not f.nullable:
-                    bad(f.name, "required value is empty", accepted=f.description)
-                if v and f.vocabulary and v not in VOCABULARIES[f.vocabulary]:
-                    bad(f.name, "not an allowed value", accepted=", ".join(VOCABULARIES[f.vocabulary]))
-                if v and f.type == "date" and _parse_iso_date(v) is None:
-                    bad(f.name, "not an ISO date", accepted="YYYY-MM-DD")
-                if v and f.type == "boolean" and v not in ("true", "false"):
-                    bad(f.name, "not a boolean", accepted="true, false")
-                if v and (c := find_control(v)):
-                    bad(f.name, f"contains the control character {c}", accepted="printable text")
+                message = accepted = None
+                if not v:
+                    if not f.nullable:
+                        message, accepted = "required value is empty", f.description
+                elif c := find_control(v):
+                    message, accepted = f"contains the control character {c}", "printable text"
+                elif f.vocabulary and v not in VOCABULARIES[f.vocabulary]:
+                    message, accepted = "not an allowed value", ", ".join(VOCABULARIES[f.vocabulary])
+                elif f.type == "date" and _parse_iso_date(v) is None:
+                    message, accepted = "not an ISO date", "YYYY-MM-DD"
+                elif f.type == "date" and today and _parse_iso_date(v) > today:
+                    message, accepted = f"in the future (today is {today.isoformat()})", f"a date up to {today.isoformat()}"
+                elif f.type == "boolean" and v not in ("true", "false"):
+                    message, accepted = "not a boolean", "true, false"
+                elif f.pattern and re.fullmatch(f.pattern, v) is None:
+                    message, accepted = "not in the expected form", f"{f.description.rstrip('.')}: text matching {f.pattern}"
+                if message:
+                    bad(f.name, message, accepted=accepted)
+                    bad_fields.add(f.name)
             if sid in seen:
                 bad("source_id", f"duplicate source id (first on line {seen[sid]})", accepted="a unique id per source")
                 continue
             seen[sid] = line
-            if sid and not _is_slug(sid):
-                bad("source_id", "not a valid id", accepted="lower-case letters, digits and hyphens")
-            archive = row.get("archive_file", "")
+            rows.append(row)
+            archive = row["archive_file"]
             if archive and ("/" in archive or "\\" in archive or archive.startswith(".")):
                 bad("archive_file", "must be a file name inside the archive directory", accepted="a file name such as 000_abc.txt")
-                archive = ""
-            if archive:
-                apath = sources_dir / archive
-                if not apath.is_file():
-                    bad("archive_file", f"not found in the archive directory {sources_dir}",
-                        accepted="the name of a file in the archive (set COERCION_SOURCES_DIR to the archive's folder)")
-                else:
-                    data = apath.read_bytes()
-                    digest = hashlib.sha256(data).hexdigest()
-                    if row.get("sha256") and digest != row["sha256"]:
-                        bad("sha256", f"the archived text {archive} has SHA-256 {digest}, not the recorded value; "
-                            "the archive changed since the source was registered", accepted="the recorded hash of an unchanged text")
-                    else:
-                        try:
-                            texts[sid] = data.decode("utf-8")
-                        except UnicodeDecodeError:
-                            bad("archive_file", "the archived text is not UTF-8", accepted="UTF-8 text")
-            rows.append(row)
+                continue
+            if not archive or bad_fields & {"archive_file", "sha256"}:
+                continue
+            apath = sources_dir / archive
+            try:
+                data = apath.read_bytes()
+            except OSError as e:
+                reason = f"not found in the archive directory {sources_dir}" if not apath.exists() else f"cannot be read: {e.strerror}"
+                bad("archive_file", reason,
+                    accepted="the name of a file in the archive (set COERCION_SOURCES_DIR to the archive's folder)")
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != row["sha256"]:
+                bad("sha256", f"the archived text {archive} has SHA-256 {digest}, not the recorded value; "
+                    "the archive changed since the source was registered", accepted="the recorded hash of an unchanged text")
+                continue
+            try:
+                texts[sid] = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                bad("archive_file", f"the archived text is not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})",
+                    accepted="a text saved as UTF-8")
     except csv.Error as e:
         problems.append(Problem(shown, f"malformed CSV: {e}", line=reader.line_num, accepted="RFC 4180 CSV"))
     df = pd.DataFrame(rows, columns=list(SOURCES_COLUMNS))
-    if df.empty and not problems:
+    if df.empty and not any(p.file == shown for p in problems):
         problems.append(Problem(shown, "no sources listed", accepted="one row per source document"))
     return df, texts
-
-
-def _is_slug(s: str) -> bool:
-    import re
-
-    return re.fullmatch(r"[a-z0-9][a-z0-9-]*", s) is not None
 
 
 def load_rates(path: Path, root: Path, problems: list[Problem]) -> dict[tuple[str, dt.date], float]:
     """Bank of Russia official rates: (currency, date) -> roubles per unit."""
     shown = rel(path, root)
+    accepted = "the reference file copied unchanged from ../shared/reference (columns date, currency, rub_per_unit)"
     if not path.exists():
-        problems.append(Problem(shown, "missing", accepted="the reference file copied from ../shared/reference"))
+        problems.append(Problem(shown, "missing", accepted=accepted))
         return {}
-    df = pd.read_csv(path, usecols=["date", "currency", "rub_per_unit"], dtype={"currency": "string"})
-    return {(c, d): float(r) for c, d, r in zip(df["currency"], pd.to_datetime(df["date"]).dt.date, df["rub_per_unit"])}
+    try:
+        df = pd.read_csv(path, usecols=["date", "currency", "rub_per_unit"], dtype="string", encoding="utf-8")
+    except (ValueError, OSError) as e:  # pandas' parser, encoding and missing-column errors are ValueErrors
+        problems.append(Problem(shown, f"cannot read the table: {str(e).splitlines()[0]}", accepted=accepted))
+        return {}
+    dates = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
+    rates = pd.to_numeric(df["rub_per_unit"], errors="coerce")
+    # A rate of zero, a negative or an unreadable one would publish absurd conversions.
+    bad = dates.isna() | df["currency"].isna() | ~(rates > 0) | rates.isin([float("inf")])
+    for i in bad[bad].index[:5]:
+        problems.append(Problem(shown, "not a date, a currency and a positive rate", line=int(i) + 2,
+                                value=f"{df['date'][i]},{df['currency'][i]},{df['rub_per_unit'][i]}", accepted=accepted))
+    if bad.any():
+        return {}
+    return {(c, d): float(r) for c, d, r in zip(df["currency"], dates.dt.date, rates)}
 
 
-def load_region_status(path: Path) -> dict[str, tuple[str, str]]:
+def load_region_status(path: Path, root: Path | None = None, problems: list[Problem] | None = None) -> dict[str, tuple[str, str]]:
     """ISO 3166-2 code -> (English name, occupation status) from the reference boundaries."""
+    try:
+        return dict(_region_status(Path(path).resolve(), *_stamp(path)))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        if problems is None:
+            raise
+        what = e.strerror if isinstance(e, OSError) else f"{type(e).__name__}: {e}"
+        problems.append(Problem(rel(path, root), f"cannot read the region boundaries: {what}",
+                                accepted="the GeoJSON copied unchanged from ../shared/reference (features with "
+                                "properties iso_3166_2, name_en, occupation_status)"))
+        return {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=4)
+def _region_status(path: Path, _mtime_ns: int, _size: int) -> tuple[tuple[str, tuple[str, str]], ...]:
+    # Cached by modification time and size: several builds in one process (tests, notebooks)
+    # parse the 1.4 MB of boundaries once, and a changed file is read again.
     with open(path, encoding="utf-8") as f:
         features = json.load(f)["features"]
     out = {}
     for feat in features:
         p = feat["properties"]
         out[p["iso_3166_2"]] = (p["name_en"], p.get("occupation_status") or "not_occupied")
-    return out
+    return tuple(out.items())
 
 
 # ======================================================================================
@@ -192,7 +279,13 @@ def load_region_status(path: Path) -> dict[str, tuple[str, str]]:
 
 
 class _Normalisers:
-    """The normalisers, each phrase parsed once (real archives repeat phrases a lot)."""
+    """The normalisers, each phrase parsed once (real archives repeat phrases a lot).
+
+    The normalisers promise never to raise. Should one break that promise on some text,
+    the text reads as "no value" (which the checks report with its file, record and
+    field) and ``why(text)`` gives the error for the message, so one bad phrase does not
+    end the build with a traceback that names none of them.
+    """
 
     def __init__(self):
         from . import normalize
@@ -202,35 +295,36 @@ class _Normalisers:
         self._date: dict = {}
         self._place: dict = {}
         self._money: dict = {}
+        self._failed: dict[str, str] = {}
+
+    def _parse(self, cache: dict, key, text: str, parse, empty=None):
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        try:
+            r = parse()
+        except Exception as e:  # noqa: BLE001 - reported as a problem of the record, see why()
+            self._failed[text] = f"{type(e).__name__}: {e}"
+            r = empty
+        cache[key] = r
+        return r
+
+    def why(self, text: str) -> str:
+        """' (the normaliser failed: ...)' when it raised on the text, else ''."""
+        return f" (the normaliser failed on it: {self._failed[text]})" if text in self._failed else ""
 
     def count(self, text: str):
-        try:
-            return self._count[text]
-        except KeyError:
-            r = self._count[text] = self.n.parse_count(text)
-            return r
+        return self._parse(self._count, text, text, lambda: self.n.parse_count(text))
 
     def date(self, text: str, reference: dt.date | None):
-        key = (text, reference)
-        try:
-            return self._date[key]
-        except KeyError:
-            r = self._date[key] = self.n.parse_date(text, reference=reference)
-            return r
+        return self._parse(self._date, (text, reference), text, lambda: self.n.parse_date(text, reference=reference))
 
     def place(self, text: str):
-        try:
-            return self._place[text]
-        except KeyError:
-            r = self._place[text] = tuple(self.n.resolve_place(text))
-            return r
+        return self._parse(self._place, text, text, lambda: tuple(self.n.resolve_place(text)), empty=())
 
     def money(self, text: str):
-        try:
-            return self._money[text]
-        except KeyError:
-            r = self._money[text] = self.n.parse_money(text)
-            return r
+        return self._parse(self._money, text, text, lambda: self.n.parse_money(text))
 
 
 class _QuoteFinder:
@@ -305,6 +399,93 @@ def _mid_date(start: dt.date | None, end: dt.date | None) -> dt.date | None:
     return start or end
 
 
+def _accepted_for(key: str) -> str:
+    """What a raw key accepts, for messages: the vocabulary when it has one."""
+    raw_key = next(k for k in codebook.RAW_KEYS if k.name == key)
+    if raw_key.vocabulary:
+        return ", ".join(VOCABULARIES[raw_key.vocabulary])
+    if raw_key.kind == "date":
+        return "a date YYYY-MM-DD"
+    return raw_key.description
+
+
+def _number(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+@functools.lru_cache(maxsize=2**16)  # real archives repeat phrases a lot, as in _Normalisers
+def _misread(text: str, values: frozenset, is_range: bool, whole: bool = True) -> tuple[str, str] | None:
+    """(problem, accepted) when the text says more about the number used than the reading kept.
+
+    ``values`` are the numbers the normaliser returned; only a sign, a second bound or
+    decimals on one of them count, so a phrase with other numbers in it ("Article 328.1
+    ... six men") passes. The word "minus" has no place in a head-count or an amount.
+    """
+    text = " ".join(text.split())
+    if _MINUS_WORD_RE.search(text):
+        return "a negative number", "zero or more, without a minus sign"
+    for m in _SIGN_RE.finditer(text):
+        before = text[: m.start()].rstrip()
+        # A dash after a number ("300-350", "thirty - 35" read as a range) joins a range;
+        # right after a word it is a hyphen ("Su-25").
+        joins = bool(before) and (before[-1].isdigit() or (before[-1].isalpha() and (is_range or m.start() == len(before))))
+        if _number(m.group(1)) in values and not joins:
+            return "a negative number", "zero or more, without a minus sign"
+    for m in _RANGE_RE.finditer(text):
+        a, b = _number(m.group(1)), _number(m.group(2))
+        if a > b and not is_range and values & {a, b}:
+            return f"the lower bound is above the upper bound ({a} > {b})", "a range whose lower bound comes first, e.g. '10-50'"
+    if whole:
+        for m in _FRACTION_RE.finditer(text):
+            x = float(m.group(1).replace(",", "."))
+            if x != int(x) and values & {int(x), round(x)}:
+                return "not a whole number of persons", "a whole number of persons"
+    return None
+
+
+_ISO_CODES_RE = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?(?:\s*[,;|]\s*[A-Z]{2}(?:-[A-Z0-9]{1,3})?)*")
+
+
+def _places_from_codes(text: str, regions: dict[str, tuple[str, str]]):
+    """Places for a coder's value written as ISO codes ("RU-CE", "UA-65, UA-23", "UZ").
+
+    None when the text is not a list of codes (the normaliser reads it instead); an empty
+    list when a code is unknown, which is reported like an unknown place name.
+    """
+    if not _ISO_CODES_RE.fullmatch(text.strip()):
+        return None
+    import pycountry
+
+    from .normalize import Place
+
+    places = []
+    for code in re.split(r"\s*[,;|]\s*", text.strip()):
+        if "-" in code:
+            if code not in regions:
+                return []
+            name, status = regions[code]
+            places.append(Place(code, name, code[:2], None, status))
+        else:
+            country = pycountry.countries.get(alpha_2=code)
+            if country is None:
+                return []
+            places.append(Place(code, country.name, code))
+    return places
+
+
+def _reversed_span(norm, text: str, reference: dt.date | None):
+    """The two ends of a span written end first ("between 30 and 1 September"), or None."""
+    for m in _SPAN_SPLIT_RE.finditer(text):
+        first = re.sub(r"^\s*(?:between|from)\s+", "", text[: m.start()], flags=re.IGNORECASE).strip()
+        second = text[m.end():].strip()
+        if not first or not second:
+            continue
+        a, b = norm.date(first, reference), norm.date(second, reference)
+        if a and b and a.start and b.end and a.start > b.end:
+            return a, b
+    return None
+
+
 def process(
     sources: pd.DataFrame,
     texts: dict[str, str],
@@ -321,12 +502,12 @@ def process(
         r.source_id: (_parse_iso_date(r.published_date), r.published_precision) for r in sources.itertuples()
     }
     records = raw.records
-    money_by_record: dict[str, list[dict]] = {}
+    money_by_record: dict[int, list[dict]] = {}
     for m in raw.money:
-        money_by_record.setdefault(m["record_id"], []).append(m)
-    evidence_by_record: dict[str, list[dict]] = {}
+        money_by_record.setdefault(m["_index"], []).append(m)
+    evidence_by_record: dict[int, list[dict]] = {}
     for e in raw.evidence:
-        evidence_by_record.setdefault(e["record_id"], []).append(e)
+        evidence_by_record.setdefault(e["_index"], []).append(e)
 
     # ---- identities ----------------------------------------------------------------
     ids: dict[str, dict] = {}
@@ -365,7 +546,8 @@ def process(
             bad("source", "the record names no source", accepted="'source:' at the top of the file (YAML) or a 'source' column (CSV)")
             continue
         if sid not in source_dates:
-            bad("source", "unknown source", value=sid, accepted="a source_id of data/raw/sources.csv: " + ", ".join(source_dates))
+            if source_dates:  # with no usable sources.csv, that file's problem is reported once instead
+                bad("source", "unknown source", value=sid, accepted="a source_id of data/raw/sources.csv: " + ", ".join(source_dates))
             continue
         pub_date, _pub_precision = source_dates[sid]
         # Text hygiene: control characters hide text from reviewers and break outputs.
@@ -398,7 +580,7 @@ def process(
                 "quote": _redact(quote, secrets), "char_start": hit[0], "char_end": hit[1], "match_kind": hit[2],
             })
 
-        for ev in evidence_by_record.get(rid, []):
+        for ev in evidence_by_record.get(rec["_index"], []):
             base = ev["field"].split(".", 1)[0]
             if base not in EVIDENCE_FIELDS:
                 problems.append(Problem(f, f"evidence for unknown field {ev['field']!r}", line=ev["_line"], record=rid, field="evidence",
@@ -415,8 +597,8 @@ def process(
 
         # ---- required keys and vocabularies --------------------------------------------
         for key in ("event_kind", "summary", "victim_group", "perpetrator", "coded_by", "coded_on"):
-            if not rec.get(key):
-                bad(key, "required key is missing or empty", accepted=next(k.description for k in codebook.RAW_KEYS if k.name == key))
+            if not rec.get(key) and key not in rec.get("_bad", ()):  # a value of the wrong shape is reported already
+                bad(key, "required key is missing or empty", accepted=_accepted_for(key))
         kind = rec.get("event_kind")
         if kind and kind not in VOCABULARIES["event_kind"]:
             bad("event_kind", "not an allowed value", value=kind, accepted=", ".join(VOCABULARIES["event_kind"]))
@@ -484,9 +666,19 @@ def process(
         phrase, value = phrase_of("date")
         out.update(date_start=None, date_end=None, date_precision="unknown")
         if phrase:
-            span = norm.date(value or phrase, pub_date)
-            if span is None:
-                bad("date", "cannot read a date", value=value or phrase, accepted=ACCEPTED["date"])
+            text = value or phrase
+            span = norm.date(text, pub_date)
+            invalid = [m.group() for m in _ISO_DATE_RE.finditer(text) if not _is_calendar_date(*m.groups())]
+            if invalid:
+                bad("date", f"{invalid[0]} is not a date of the calendar", value=text, accepted="a real date, YYYY-MM-DD or e.g. '7 April 2025'")
+            elif span is None:
+                reversed_span = _reversed_span(norm, text, pub_date)
+                if reversed_span:
+                    a, b = reversed_span
+                    bad("date", f"the end date is before the start date ({a.start.isoformat()} > {b.end.isoformat()})", value=text,
+                        accepted="a span whose start comes first, e.g. 'between 1 and 30 September 2022'")
+                else:
+                    bad("date", "cannot read a date" + norm.why(text), value=text, accepted=ACCEPTED["date"])
             else:
                 if span.start and span.end and span.start > span.end:
                     bad("date", "the end date is before the start date", value=value or phrase, accepted="a span whose start comes first")
@@ -506,27 +698,29 @@ def process(
             phrase, value = phrase_of(key)
             out[key] = []
             if phrase:
-                places = norm.place(value or phrase)
+                places = _places_from_codes(value, regions) if value else None
+                if places is None:
+                    places = norm.place(value or phrase)
                 if not places:
-                    bad(key, "no place recognised", value=value or phrase, accepted=ACCEPTED["place"])
+                    bad(key, "no place recognised" + norm.why(value or phrase), value=value or phrase, accepted=ACCEPTED["place"])
                 out[key] = list(places)
 
         for key in COUNT_FIELDS:
             phrase, value = phrase_of(key)
             out[key] = None
-            if phrase:
+            if phrase and kind in ("practice", "context"):
+                # Practices have no count of their own and context figures are never victims.
+                bad(key, f"only incidents carry counts of persons, not a {kind} record", value=value or phrase,
+                    accepted="leave it out; a context record states its number in 'figure'")
+            elif phrase:
                 out[key] = _count(norm, phrase, value, key, kind, bad)
         phrase, value = phrase_of("figure")
         out["figure"] = None
         if phrase:
-            c = norm.count(value or phrase)
-            if c is None:
-                bad("figure", "cannot read a figure", value=value or phrase, accepted=ACCEPTED["count"])
-            else:
-                out["figure"] = c
+            out["figure"] = _count(norm, phrase, value, "figure", kind, bad)
 
         amounts = []
-        for m in money_by_record.get(rid, []):
+        for m in money_by_record.get(rec["_index"], []):
             if not m["phrase"]:
                 problems.append(Problem(f, "an amount without its phrase", line=m["_line"], record=rid, field="money",
                                         accepted=ACCEPTED["money"]))
@@ -538,8 +732,13 @@ def process(
             check_quote(f"money[{m['index']}]", m["quote"] or m["phrase"], phrase=m["phrase"] if m["quote"] else None, line=m["_line"])
             money = norm.money(m["phrase"])
             if money is None:
-                problems.append(Problem(f, "cannot read an amount and currency", line=m["_line"], record=rid, field="money",
+                problems.append(Problem(f, "cannot read an amount and currency" + norm.why(m["phrase"]), line=m["_line"], record=rid, field="money",
                                         value=m["phrase"], accepted=ACCEPTED["money"]))
+                continue
+            if misread := _misread(m["phrase"], frozenset({money.amount, money.amount_high} - {None}), money.qualifier == "range", whole=False):
+                message, accepted = misread
+                problems.append(Problem(f, message, line=m["_line"], record=rid, field="money", value=m["phrase"],
+                                        accepted=accepted))
                 continue
             if not _known_currency(money.currency):
                 problems.append(Problem(f, "unknown currency", line=m["_line"], record=rid, field="money", value=money.currency,
@@ -551,7 +750,7 @@ def process(
 
     if problems:
         return None
-    return _assemble(parsed, rejected, evidence_rows, sources, rates, regions, problems)
+    return _assemble(parsed, rejected, evidence_rows, sources, rates, regions, problems, n_read=len(records))
 
 
 def _period_end(d: dt.date, precision: str) -> dt.date:
@@ -563,16 +762,30 @@ def _period_end(d: dt.date, precision: str) -> dt.date:
     return d
 
 
+def _is_calendar_date(year: str, month: str, day: str | None) -> bool:
+    try:
+        dt.date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return False
+    return True
+
+
 def _count(norm, phrase, value, key, kind, bad):
     c = norm.count(value or phrase)
     text = value or phrase
     if c is None:
-        if value or any(ch.isdigit() for ch in text):
-            bad(key, "cannot read a number", value=text, accepted=ACCEPTED["count"])
+        # A figure must have a number; a count phrase without digits ("several members"
+        # the normaliser cannot read) is a count unknown, as when the key is left out.
+        if key == "figure" or value or any(ch.isdigit() for ch in text) or norm.why(text):
+            bad(key, f"cannot read a {'figure' if key == 'figure' else 'number'}{norm.why(text)}", value=text, accepted=ACCEPTED["count"])
         return None
     vals = [v for v in (c.low, c.best, c.high) if v is not None]
     if any(v < 0 for v in vals):
         bad(key, "a negative count", value=text, accepted="zero or more persons")
+        return None
+    if misread := _misread(text, frozenset(vals), c.qualifier == "range"):
+        message, accepted = misread
+        bad(key, message, value=text, accepted=accepted)
         return None
     if kind != "context" and any(v > MAX_PERSONS_PER_INCIDENT for v in vals):
         bad(key, f"over {MAX_PERSONS_PER_INCIDENT:,} persons in one record is not plausible", value=text,
@@ -592,7 +805,7 @@ def _known_currency(code: str | None) -> bool:
     return pycountry.currencies.get(alpha_3=code) is not None
 
 
-def _assemble(parsed, rejected, evidence_rows, sources, rates, regions, problems) -> Build | None:
+def _assemble(parsed, rejected, evidence_rows, sources, rates, regions, problems, n_read: int) -> Build | None:
     # ---- merges: records linked by same_incident_as form one incident ------------------
     parent = {rid: rid for rid in parsed}
 
@@ -745,15 +958,37 @@ def _assemble(parsed, rejected, evidence_rows, sources, rates, regions, problems
     tables["merges"] = tables["merges"].sort_values("record_id", key=lambda s: s.str[1:].astype(int), kind="stable").reset_index(drop=True)
     tables["rejections"] = tables["rejections"].sort_values("record_id", key=lambda s: s.str[1:].astype(int), kind="stable").reset_index(drop=True)
     tables["amounts"] = tables["amounts"].sort_values("amount_id", kind="stable").reset_index(drop=True)
-    n_records = len(parsed) + len(rejected)
-    build = Build(tables=tables, n_records=n_records, n_incidents=len(inc_rows), n_rejected=len(rejected),
+    build = Build(tables=tables, n_records=n_read, n_incidents=len(inc_rows), n_rejected=len(rejected),
                   n_merged=len(parsed) - len(inc_rows))
-    # Accounting: every raw record is in exactly one incident or in the rejections.
-    merged_ids = list(tables["merges"]["record_id"])
-    rejected_ids = list(tables["rejections"]["record_id"])
-    assert len(set(merged_ids)) == len(merged_ids) and not set(merged_ids) & set(rejected_ids), "a record is counted twice"
-    assert len(merged_ids) + len(rejected_ids) == n_records, "a raw record is missing from merges and rejections"
+    _check_accounting(build)
     return build
+
+
+class AccountingError(AssertionError):
+    """The published tables lost or doubled a raw record: a defect of the pipeline, not of the data."""
+
+
+def _check_accounting(build: Build) -> None:
+    """Every raw record read is in exactly one incident or in the rejections.
+
+    Checked on the published tables themselves (not on the counters that built them),
+    and raised even under ``python -O``, which drops assert statements.
+    """
+    merged = list(build.tables["merges"]["record_id"])
+    rejected = list(build.tables["rejections"]["record_id"])
+    in_incidents = [r for ids in build.tables["incidents"]["record_ids"] for r in ids.split(MULTI_SEP)]
+    failures = []
+    merged_set = set(merged)
+    if len(merged_set) != len(merged) or merged_set & set(rejected):
+        failures.append("a record is counted twice in merges and rejections")
+    if len(in_incidents) != len(merged) or set(in_incidents) != merged_set:
+        failures.append("the incidents' record_ids differ from the merges table")
+    if len(merged) + len(rejected) != build.n_records:
+        failures.append(f"{build.n_records} records read, but {len(merged)} in incidents and {len(rejected)} rejected")
+    if build.n_incidents + build.n_merged + build.n_rejected != build.n_records or build.n_incidents != len(build.tables["incidents"]):
+        failures.append(f"{build.n_records} in != {build.n_incidents} incidents + {build.n_merged} merged + {build.n_rejected} rejected")
+    if failures:
+        raise AccountingError("accounting failed: " + "; ".join(failures))
 
 
 def _convert(iid, seq, purpose, money, incident, rates) -> dict:
@@ -780,7 +1015,9 @@ def _convert(iid, seq, purpose, money, incident, rates) -> dict:
 
     if money.currency == "RUB":
         row["rub_basis"] = "original"
-    row["amount_rub"], row["amount_rub_high"] = rub(row["amount"]), rub(row["amount_high"])
+    # Roubles are rounded to kopecks before dollars are derived from them, so that the
+    # published amount_usd is exactly round(amount_rub / rub_per_usd, 2): a reader can redo it.
+    row["amount_rub"], row["amount_rub_high"] = (None if x is None else round(x, 2) for x in (rub(row["amount"]), rub(row["amount_high"])))
     if money.currency != "RUB" and row["amount_rub"] is not None:
         row["rub_basis"] = "bank_of_russia_rate"
     if money.currency == "USD":
@@ -795,9 +1032,6 @@ def _convert(iid, seq, purpose, money, incident, rates) -> dict:
         row["amount_usd_high"] = None if getattr(money, "usd_high", None) is None else float(money.usd_high)
     if usd_rate and (row["rub_basis"] == "bank_of_russia_rate" or row["usd_basis"] == "bank_of_russia_rate"):
         row["rate_date"], row["rub_per_usd"] = rate_date, usd_rate
-    for k in ("amount_rub", "amount_rub_high"):
-        if row[k] is not None:
-            row[k] = round(row[k], 2)
     return row
 
 
@@ -843,9 +1077,24 @@ def _typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
-    """Validate every table against its pandera schema (generated from the codebook)."""
+    """Validate every table against its pandera schema (generated from the codebook).
+
+    The checks on the inputs should have refused anything that fails here; if one slips
+    through, it is reported like an input problem (table, column, value, rule) instead of
+    as a traceback, and nothing is written.
+    """
+    import pandera.errors
+
+    problems = []
     for name, df in tables.items():
-        codebook.pandera_schema(name).validate(df, lazy=True)
+        try:
+            codebook.pandera_schema(name).validate(df, lazy=True)
+        except pandera.errors.SchemaErrors as e:
+            for case in e.failure_cases.head(20).itertuples():
+                problems.append(Problem(f"{name} table (published; not written)", "fails the codebook's check", field=case.column,
+                                        value=case.failure_case, accepted=str(case.check)))
+    if problems:
+        raise BuildError(problems)
 
 
 def _csv_bytes(df: pd.DataFrame, name: str) -> bytes:
@@ -875,10 +1124,22 @@ def datapackage(tables: dict[str, pd.DataFrame]) -> dict:
     }
 
 
+def _same_contents(folder: Path, files: dict[str, bytes]) -> bool:
+    """True when the folder holds exactly these files with exactly these bytes."""
+    if not folder.is_dir() or {p.name for p in folder.iterdir()} != set(files):
+        return False
+    return all((folder / fname).read_bytes() == data for fname, data in files.items())
+
+
 def write_outputs(build: Build, processed_dir: Path) -> list[str]:
-    """Write every published file into a temporary folder, then swap it into place."""
+    """Write every published file into a temporary folder, then swap it into place.
+
+    Everything is serialised in memory first, so a failing writer leaves the published
+    folder as it was; the previous folder is put back if the swap itself fails.
+    """
     processed_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-", dir=processed_dir.parent))
+    old = tmp.with_name(tmp.name + "-old")  # unique because tmp is
     try:
         files: dict[str, bytes] = {}
         for name, df in build.tables.items():
@@ -892,18 +1153,25 @@ def write_outputs(build: Build, processed_dir: Path) -> list[str]:
             files["README.md"] = keep.read_bytes()
         manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {fname}\n" for fname, data in sorted(files.items()))
         files["MANIFEST"] = manifest.encode()
-        current = processed_dir / "MANIFEST"
-        if current.exists() and current.read_bytes() == files["MANIFEST"] and all(
-            (processed_dir / fname).exists() for fname in files
-        ):
+        # The bytes on disk are compared, not the MANIFEST: a hand-edited output file must
+        # be rebuilt even though the MANIFEST still lists the old hashes.
+        if _same_contents(processed_dir, files):
             # Same contents: leave the files (and their times) alone so nothing downstream reruns.
             return sorted(files)
         for fname, data in files.items():
             (tmp / fname).write_bytes(data)
-        old = processed_dir.with_name(f".{processed_dir.name}-old-{os.getpid()}")
+        # mkdtemp makes the folder private (0700); the published folder is for everyone the umask allows.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
         if processed_dir.exists():
             processed_dir.rename(old)
-        tmp.rename(processed_dir)
+        try:
+            tmp.rename(processed_dir)
+        except BaseException:
+            if old.exists():
+                old.rename(processed_dir)
+            raise
         shutil.rmtree(old, ignore_errors=True)
         return sorted(files)
     finally:
@@ -928,11 +1196,11 @@ def run(
     today = today or _today()
     problems: list[Problem] = []
     # load inputs
-    sources, texts = load_sources(raw_dir, sources_dir, root, problems)
+    sources, texts = load_sources(raw_dir, sources_dir, root, problems, today)
     raw = read_raw_records(raw_dir, root)
     problems.extend(raw.problems)
     rates = load_rates(reference_dir / "rub_exchange_rates.csv", root, problems)
-    regions = load_region_status(reference_dir / "admin1_ru_ua.geojson")
+    regions = load_region_status(reference_dir / "admin1_ru_ua.geojson", root, problems)
     # process
     build = process(sources, texts, raw, rates, regions, today, problems)
     if problems or build is None:

@@ -7,6 +7,7 @@ the field, the value and what would have been accepted.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,15 +39,38 @@ class Problem:
 
 
 def _show(value: object, limit: int = 120) -> str:
-    s = repr(value) if not isinstance(value, str) else repr(value)
+    s = _brief(value)
     return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _brief(value: object, depth: int = 3, items: int = 6) -> str:
+    """repr() that looks at a bounded part of nested values.
+
+    A hostile YAML file can alias one list into itself level after level ("billion
+    laughs"): the parsed value is small in memory, but its full repr has billions of
+    items. Only the first few items of the first few levels are shown.
+    """
+    if isinstance(value, (list, tuple)):
+        if depth == 0:
+            return "[...]"
+        shown = [_brief(v, depth - 1, items) for v in value[:items]]
+        return "[" + ", ".join(shown + (["..."] if len(value) > items else [])) + "]"
+    if isinstance(value, dict):
+        if depth == 0:
+            return "{...}"
+        shown = [f"{_brief(k, 0, items)}: {_brief(v, depth - 1, items)}" for k, v in list(value.items())[:items]]
+        return "{" + ", ".join(shown + (["..."] if len(value) > items else [])) + "}"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    return f"<{type(value).__name__}>"
 
 
 class BuildError(Exception):
     """Raised with every problem of a build; nothing has been written when it is raised."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.record or "", p.field or ""))
+        # str(): a YAML key may be a number, and numbers and text do not sort together.
+        self.problems = sorted(problems, key=lambda p: (str(p.file), p.line or 0, str(p.record or ""), str(p.field or "")))
         super().__init__(self.report())
 
     def report(self) -> str:
@@ -60,8 +84,16 @@ def rel(path: Path | str, root: Path | None = None) -> str:
     """A path as users see it: relative to the project root when inside it."""
     p = Path(path)
     if root is not None:
+        # The path as given first: a link is named as the coder sees it, not by its target
+        # (which may be missing, or loop back to itself).
+        plain = Path(os.path.abspath(p))
+        for base in (Path(os.path.abspath(root)), Path(root).resolve()):
+            try:
+                return str(plain.relative_to(base))
+            except ValueError:
+                pass
         try:
-            return str(p.resolve().relative_to(root.resolve()))
-        except ValueError:
+            return str(p.resolve().relative_to(Path(root).resolve()))
+        except (ValueError, OSError, RuntimeError):
             pass
     return str(p)

@@ -25,7 +25,7 @@ MAX_RAW_FILE_BYTES = 50 * 1024 * 1024
 PHRASE_SUBKEYS = ("phrase", "value", "quote")
 LIST_KEYS = tuple(k.name for k in RAW_KEYS if k.kind == "vocab-list") + ("total_of", "victim_names", "identifying_details")
 SCALAR_KEYS = tuple(
-    k.name for k in RAW_KEYS if k.kind in ("id", "text", "vocab", "date") and k.name not in ("total_of",)
+    k.name for k in RAW_KEYS if k.kind in ("id", "text", "vocab", "date") and k.name not in LIST_KEYS
 )
 TOP_KEYS = tuple(k.name for k in RAW_KEYS)
 
@@ -41,9 +41,13 @@ FLAT_COLUMNS: tuple[str, ...] = (
 
 @dataclass
 class RawRecords:
-    records: list[dict] = field(default_factory=list)  # flat dicts; '_file', '_line', '_lines' (key -> line)
-    money: list[dict] = field(default_factory=list)  # record_id, index, phrase, purpose, quote, _line
-    evidence: list[dict] = field(default_factory=list)  # record_id, field, quote, _line
+    # Flat dicts with '_file', '_line', '_lines' (key -> line), '_index' (position in this
+    # list) and, when there are any, '_bad' (keys whose value had the wrong shape, already reported).
+    records: list[dict] = field(default_factory=list)
+    # Amounts and evidence quotes point to their record by '_index', not by record_id:
+    # with a duplicated id, each copy keeps its own amounts.
+    money: list[dict] = field(default_factory=list)  # record_id, index, phrase, purpose, quote, _line, _index
+    evidence: list[dict] = field(default_factory=list)  # record_id, field, quote, _line, _index
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -65,7 +69,11 @@ def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
                     accepted="split it into several files (one per source, or per batch)")
         )
         return None
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(Problem(shown, f"cannot read the file: {e.strerror}", accepted="a readable file"))
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -81,7 +89,10 @@ def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
     return text
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (tab and line breaks aside), Unicode line and paragraph separators
+# (line-based tools split on them) and bidirectional overrides, which make text display
+# differently from what it says.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def find_control(text: str) -> str | None:
@@ -110,6 +121,10 @@ def _construct_mapping(loader, node, deep=False):
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):  # "? [a, b]": legal YAML, but no key of ours
+            raise yaml.constructor.ConstructorError(
+                None, None, "a list or mapping used as a key", key_node.start_mark
+            )
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -119,7 +134,15 @@ def _construct_mapping(loader, node, deep=False):
     return mapping
 
 
+def _construct_int(loader, node):
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # more digits than Python converts: keep the text, the checks report it
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 # Dates stay text: the pipeline parses and checks them itself, with a clear message.
 _LineLoader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
@@ -144,12 +167,23 @@ def read_yaml(path: Path, shown: str, out: RawRecords) -> None:
         return
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.reader.ReaderError as e:
+        # A character YAML refuses anywhere in the file (NUL, BEL, ...): the reader knows
+        # its offset, not its line.
+        line = text.count("\n", 0, e.position) + 1
+        out.problems.append(Problem(shown, f"not valid YAML: {e.reason}", line=line, value=chr(e.character),
+                                    accepted="printable UTF-8 text (write control characters as escapes, or remove them)"))
+        return
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(e, "problem", None) or str(e).splitlines()[0]
         out.problems.append(Problem(shown, f"not valid YAML: {what}", line=line,
                                     accepted="YAML as described in docs/coding.md"))
+        return
+    except RecursionError:
+        out.problems.append(Problem(shown, "not valid YAML: nested too deeply to read",
+                                    accepted="records as described in docs/coding.md (a few levels of nesting)"))
         return
     if not isinstance(doc, dict) or "records" not in doc:
         out.problems.append(Problem(shown, "the file must be a mapping with 'source' and 'records'", line=1,
@@ -175,9 +209,10 @@ def read_yaml(path: Path, shown: str, out: RawRecords) -> None:
 def _flatten_yaml_record(rec: _LineDict, source: str | None, shown: str, out: RawRecords) -> None:
     rid = _scalar_text(rec.get("record_id")) or f"(record at line {rec.line})"
     flat: dict = {"record_id": _scalar_text(rec.get("record_id")), "source": source, "_file": shown,
-                  "_line": rec.line, "_lines": dict(rec.key_lines)}
+                  "_line": rec.line, "_lines": dict(rec.key_lines), "_index": len(out.records)}
 
     def problem(key, message, value=None, accepted=None, line=None):
+        flat.setdefault("_bad", set()).add(key)
         out.problems.append(Problem(shown, message, line=line or rec.key_lines.get(key, rec.line), record=rid,
                                     field=key, value=value, accepted=accepted))
 
@@ -217,7 +252,7 @@ def _flatten_yaml_record(rec: _LineDict, source: str | None, shown: str, out: Ra
                     problem(key, f"unknown sub-key {bad[0]!r}", accepted="phrase, purpose, quote", line=line)
                 out.money.append({"record_id": flat["record_id"], "index": idx, "phrase": _scalar_text(item.get("phrase")),
                                   "purpose": _scalar_text(item.get("purpose")), "quote": _scalar_text(item.get("quote")),
-                                  "_file": shown, "_line": line})
+                                  "_file": shown, "_line": line, "_index": flat["_index"]})
         elif key == "evidence":
             if not isinstance(value, dict):
                 problem(key, "must be a mapping of field to quote", value=value, accepted="{coercion: '...', summary: '...'}")
@@ -227,7 +262,8 @@ def _flatten_yaml_record(rec: _LineDict, source: str | None, shown: str, out: Ra
                     problem(key, f"the quote for {fname!r} must be text", value=quote, accepted="a quoted sentence")
                     continue
                 out.evidence.append({"record_id": flat["record_id"], "field": str(fname), "quote": _scalar_text(quote),
-                                     "_file": shown, "_line": value.key_lines.get(fname, rec.key_lines.get(key))})
+                                     "_file": shown, "_line": value.key_lines.get(fname, rec.key_lines.get(key)),
+                                     "_index": flat["_index"]})
         elif key in LIST_KEYS:
             items = value if isinstance(value, list) else ([] if value is None else [value])
             if any(not isinstance(v, (str, int, float)) for v in items):
@@ -265,26 +301,35 @@ def read_csv_records(path: Path, shown: str, out: RawRecords) -> None:
     if unknown:
         out.problems.append(Problem(shown, f"unknown column {unknown[0]!r}", line=1, accepted=", ".join(FLAT_COLUMNS)))
         return
+    doubled = sorted({h for h in header if header.count(h) > 1})
+    if doubled:
+        # The later cell would silently win over the earlier one.
+        out.problems.append(Problem(shown, f"column {doubled[0]!r} appears more than once", line=1,
+                                    accepted="each column once: " + ", ".join(FLAT_COLUMNS)))
+        return
     for col in ("record_id", "source"):
         if col not in header:
             out.problems.append(Problem(shown, f"missing column {col!r}", line=1, accepted=", ".join(FLAT_COLUMNS)))
             return
     width = len(header)
+    end = reader.line_num
     try:
         for row in reader:
-            line = reader.line_num
+            # A row starts on the line after the previous row ended (cells may span lines).
+            line, end = end + 1, reader.line_num
             if not any(c.strip() for c in row):
                 continue
             if len(row) != width:
-                out.problems.append(Problem(shown, f"the row has {len(row)} cells, the header {width}", line=line,
+                hint = " (a quote opened and not closed swallows the lines after it)" if any("\n" in c for c in row) else ""
+                out.problems.append(Problem(shown, f"the row has {len(row)} cells, the header {width}{hint}", line=line,
                                             record=row[0] if row else None, accepted=f"{width} comma-separated cells; quote cells containing commas"))
                 continue
             flat = {h: (c.strip() or None) for h, c in zip(header, row)}
-            flat.update({"_file": shown, "_line": line, "_lines": {}})
+            flat.update({"_file": shown, "_line": line, "_lines": {}, "_index": len(out.records)})
             if flat.get("money_phrase"):
                 out.money.append({"record_id": flat["record_id"], "index": 0, "phrase": flat.pop("money_phrase"),
                                   "purpose": flat.pop("money_purpose", None), "quote": flat.pop("money_quote", None),
-                                  "_file": shown, "_line": line})
+                                  "_file": shown, "_line": line, "_index": flat["_index"]})
             else:
                 flat.pop("money_phrase", None), flat.pop("money_purpose", None), flat.pop("money_quote", None)
             out.records.append(flat)
@@ -298,12 +343,16 @@ def read_raw_records(raw_dir: Path, shown_root: Path | None = None) -> RawRecord
 
     out = RawRecords()
     folder = raw_dir / "incidents"
-    files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
-    if not files:
+    entries = sorted(p for p in folder.glob("*") if not p.name.startswith("."))
+    if not entries:
         out.problems.append(Problem(rel(folder, shown_root), "no record files found", accepted="*.yaml or *.csv files"))
-    for path in files:
+    for path in entries:
         shown = rel(path, shown_root)
-        if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            # A folder or a link to nothing: skipping it could drop records without a word.
+            out.problems.append(Problem(shown, "not a file (a folder, or a link whose target is missing)",
+                                        accepted="*.yaml or *.csv files directly in the records folder"))
+        elif path.suffix in (".yaml", ".yml"):
             read_yaml(path, shown, out)
         elif path.suffix == ".csv":
             read_csv_records(path, shown, out)
