@@ -153,12 +153,25 @@ class _Parser:
     def __init__(self, tokens: list[Token], options: list[tuple[str, ...]], ref: dt.date | None, text: str):
         self.t = tokens
         self.o = options
-        self.ref = ref
+        self._ref = ref
+        #: Set when the reading consulted the reference: otherwise it holds for any reference.
+        self.used_reference = False
         self.mixed = mixed_case(text)
         self.n = len(tokens)
         self.words = _vocab.date_words()
         self.months = _vocab.months()
         self.only_date = False
+
+    @property
+    def ref(self) -> dt.date | None:
+        self.used_reference = True
+        return self._ref
+
+    def resolve(self, p: _Partial) -> tuple[dt.date, dt.date, str] | None:
+        """``_resolve`` with the reference, read only when the partial lacks a year."""
+        if p.anaphoric or p.fixed is not None or p.year is not None:
+            return _resolve(p, None)
+        return _resolve(p, self.ref)
 
     # ---- token classes --------------------------------------------------------------
 
@@ -414,6 +427,8 @@ class _Parser:
         if meaning is None:
             return None
         kind, _, arg = meaning.partition(":")
+        if kind not in ("relative_day", "relative_year", "relative"):
+            return None
         ref = self.ref
         if kind == "relative_day":
             if ref is None:
@@ -532,9 +547,9 @@ class _Parser:
         if open_kind in (None, "between"):
             if open_kind == "between":
                 return None
-            span = _resolve(p1, self.ref)
+            span = self.resolve(p1)
             return end1, (DateSpan(span[0], span[1], span[2]) if span else None)
-        span = _resolve(p1, self.ref)
+        span = self.resolve(p1)
         if span is None:
             return end1, None
         if open_kind in ("since", "from"):
@@ -550,7 +565,7 @@ class _Parser:
     def _range(self, p1: _Partial, p2: _Partial) -> DateSpan | None:
         if p1.anaphoric or p2.anaphoric:
             return None
-        s2 = _resolve(p2, self.ref)
+        s2 = self.resolve(p2)
         if s2 is None:
             return None
         borrowed = False
@@ -561,11 +576,11 @@ class _Parser:
                     return None
             p1 = replace(p1, year=s2[1].year if p2.year is not None else s2[0].year)
             borrowed = True
-        s1 = _resolve(p1, self.ref)
+        s1 = self.resolve(p1)
         if s1 is None:
             return None
         if borrowed and s1[0] > s2[1]:
-            s1 = _resolve(replace(p1, year=(p1.year or 0) - 1), self.ref)  # "December - February 2023"
+            s1 = self.resolve(replace(p1, year=(p1.year or 0) - 1))  # "December - February 2023"
             if s1 is None:
                 return None
         if s1[0] > s2[1]:
@@ -612,12 +627,29 @@ def _split_prefixes(tokens: list[Token]) -> list[Token]:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _parse_date(text: str, reference: dt.date | None) -> DateSpan | None:
+    return _read(text, reference)[0]
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _parse_date_alone(text: str) -> tuple[bool, DateSpan | None]:
+    """(whether the reading needs the reference, the reading without one), once per text.
+
+    Most phrases carry their year ("in the fall of 2023"), so their reading is the same for
+    every publication date; a column of such phrases then costs its distinct texts, not
+    its distinct (text, publication date) pairs.
+    """
+    span, used = _read(text, None)
+    return used, span
+
+
+def _read(text: str, reference: dt.date | None) -> tuple[DateSpan | None, bool]:
     tokens = _split_prefixes(tokenize(text))
     if not tokens:
-        return None
+        return None, False
     lang = cyrillic_language(text)
     options = token_options(tokens, lang)
-    return _Parser(tokens, options, reference, text).parse()
+    parser = _Parser(tokens, options, reference, text)
+    return parser.parse(), parser.used_reference
 
 
 def _as_reference(reference: object) -> dt.date | None:
@@ -665,4 +697,7 @@ def parse_date(text: object, reference: object = None) -> DateSpan | None:
     value = as_text(text)
     if value is None:
         return None
+    needs_reference, span = _parse_date_alone(value)
+    if not needs_reference:
+        return span
     return _parse_date(value, _as_reference(reference))

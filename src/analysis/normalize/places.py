@@ -331,16 +331,19 @@ _IATA_LIKE = re.compile(r"^[A-Z]{2,4}$")
 SPELLING_VARIANT_RATIO = 0.7
 
 
-def _spelling_variant(alternate: str, main: str) -> bool:
+def _spelling_variant(alternate: str, main: str, main_skeleton: str | None = None) -> bool:
     from difflib import SequenceMatcher
 
-    a, b = skeleton(key(alternate)), skeleton(key(main))
+    a, b = skeleton(key(alternate)), main_skeleton if main_skeleton is not None else skeleton(key(main))
     if a[:1] != b[:1]:
         return False
     if b.startswith(a + "-") or b.startswith(a + " "):
         return True  # a short form: Rostov for Rostov-on-Don
+    # The bounds first (length only, then letters only): most exonyms fail them, and the
+    # full ratio is the costly step of building the gazetteer.
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.quick_ratio() >= SPELLING_VARIANT_RATIO and matcher.ratio() >= SPELLING_VARIANT_RATIO
+    return (matcher.real_quick_ratio() >= SPELLING_VARIANT_RATIO and matcher.quick_ratio() >= SPELLING_VARIANT_RATIO
+            and matcher.ratio() >= SPELLING_VARIANT_RATIO)
 
 
 @lru_cache(maxsize=1)
@@ -358,6 +361,7 @@ def _town_trie() -> PhraseTrie:
         if code is None:
             continue  # a town GeoNames files under no region
         names = {c["name"]} | set(c.get("alternatenames") or [])
+        main_skeleton = skeleton(key(c["name"]))
         for name in names:
             if len(name) < 3 or _IATA_LIKE.match(name) or any(ch.isdigit() for ch in name):
                 continue
@@ -365,7 +369,7 @@ def _town_trie() -> PhraseTrie:
             if not (cyrillic or name.isascii() or all(ord(ch) < 0x0250 or not ch.isalpha() for ch in name)):
                 continue  # other scripts
             primary = name == c["name"]
-            if not cyrillic and not primary and not _spelling_variant(name, c["name"]):
+            if not cyrillic and not primary and not _spelling_variant(name, c["name"], main_skeleton):
                 continue
             entry = _Entry((code,), "town", c["name"], int(c.get("population") or 0), primary)
             words = [t.text for t in tokenize(name) if t.kind == "word"]
