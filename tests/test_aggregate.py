@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from analysis import aggregate as agg
 from analysis import codebook
-from fixtures.tables import KNOWN
+from fixtures.tables import KNOWN, frames
 
 
 def test_key_figures_match_the_hand_worked_answers(tables):
@@ -231,3 +231,94 @@ def test_no_incidents_gives_zeros_not_errors(tables):
                                           ("forced_public_cursing", "Forced public cursing")])
 def test_category_labels(value, label):
     assert agg.category_label(value) == label
+
+
+# --------------------------------------------------------------------------------------
+# Small hand-made frames for the counting rules the fixture does not reach: spans over
+# several periods, open ends, ends before starts, shared regions with overlaps, empty cells.
+# --------------------------------------------------------------------------------------
+
+
+def _incidents(*changes: dict) -> pd.DataFrame:
+    """Incident rows built on the fixture's INC-001, each with the given fields changed."""
+    template = frames()["incidents"].iloc[0].to_dict()
+    template.update(overlaps_incident_id=None, date_start=None, date_end=None, first_reported_date=None, persons_qualifier="exact",
+                    persons_low=None, persons_best=None, persons_high=None)
+    rows = [{**template, "incident_id": f"INC-9{i:02d}", **change} for i, change in enumerate(changes)]
+    df = pd.DataFrame(rows, columns=codebook.INCIDENTS.columns)
+    for col in ("date_start", "date_end", "first_reported_date", "coded_date"):
+        df[col] = pd.to_datetime(df[col])
+    return df.astype(codebook.pandas_dtypes("incidents"))
+
+
+def _exact(n: int) -> dict:
+    return {"persons_low": n, "persons_best": n, "persons_high": n}
+
+
+def test_a_span_over_four_months_is_spread_by_days():
+    # 15 Feb - 10 May 2023: 14 + 31 + 30 + 10 = 85 days, 85 persons: one person a day.
+    inc = _incidents({"date_start": "2023-02-15", "date_end": "2023-05-10", **_exact(85)},
+                     {"date_start": "2023-03-05", "date_end": "2023-03-05", **_exact(3)})
+    long = agg.allocate_periods(inc, "month")
+    spread = long[long["incident_id"] == "INC-900"]
+    assert [str(p) for p in spread["period"]] == ["2023-02", "2023-03", "2023-04", "2023-05"]
+    assert list(spread["days"]) == [14, 31, 30, 10]
+    assert list(spread["share"]) == pytest.approx([14 / 85, 31 / 85, 30 / 85, 10 / 85])
+    assert set(spread["n_periods"]) == {4}
+    m = agg.by_period(inc, "month").set_index("period")
+    assert list(m.index) == ["2023-02", "2023-03", "2023-04", "2023-05"]
+    assert list(m["persons_best"]) == [14, 34, 30, 10]
+    assert list(m["persons_low"]) == [0, 3, 0, 0]  # only the one-day incident is certainly in March
+    assert list(m["persons_high"]) == [85, 88, 85, 85]
+    assert list(m["n_incidents"]) == [1, 2, 1, 1]
+    assert list(m["n_incidents_spanning"]) == [1, 1, 1, 1]
+    assert list(m["n_incidents_within"]) == [0, 1, 0, 0]
+
+
+def test_open_end_slip_and_undated_in_quarters():
+    inc = _incidents(
+        # 'since 20 March', first reported 10 April: 12 days in Q1, 10 in Q2; 'at least 22' has no upper bound
+        {"date_start": "2023-03-20", "first_reported_date": "2023-04-10", "persons_qualifier": "at_least",
+         "persons_low": 22, "persons_best": 22},
+        # an end before the start is read as the start day
+        {"date_start": "2023-08-01", "date_end": "2023-07-01", **_exact(5)},
+        # an end without a start is undated
+        {"date_end": "2023-01-31", **_exact(7)},
+    )
+    q = agg.by_period(inc, "quarter", include_undated=True).set_index("period")
+    assert list(q.index) == ["2023 Q1", "2023 Q2", "2023 Q3", "undated"]
+    assert list(q["persons_best"]) == [12, 10, 5, 7]
+    assert list(q["persons_low"]) == [0, 0, 5, 7]
+    assert list(q["persons_high"]) == [22, 22, 5, 7]
+    assert list(q["high_open"]) == [True, True, False, False]
+    assert list(q["n_incidents_within"]) == [0, 0, 1, 0]
+    # a range that starts before the first incident keeps its empty periods
+    y = agg.by_period(inc, "quarter", "2022-10-01", "2023-06-30").set_index("period")
+    assert list(y.index) == ["2022 Q4", "2023 Q1", "2023 Q2"]
+    assert list(y["n_incidents"]) == [0, 1, 1]
+
+
+def test_shared_regions_overlaps_and_empty_cells():
+    inc = _incidents(
+        {"region_code": "UA-65|UA-23", "region_name": "Kherson|Zaporizhzhia",
+         "occupation_status": "partially_occupied|partially_occupied", "coercion": "detention|raid", **_exact(10)},
+        # overlaps the first: adds to highs only; its own spelling of the name comes second
+        {"region_code": "UA-23", "region_name": "Zaporizhzhia oblast", "occupation_status": "partially_occupied",
+         "coercion": None, "overlaps_incident_id": "INC-900", **_exact(4)},
+        {"region_code": None, "region_name": None, "occupation_status": None, "coercion": "detention", **_exact(2)},
+    )
+    r = agg.by_region(inc).set_index("region_code")
+    assert list(r.index) == ["UA-23", "UA-65", ""]
+    assert tuple(r.loc["UA-65", ["n_incidents", "n_incidents_shared", "persons_low", "persons_best", "persons_high"]]) == (1, 1, 0, 10, 10)
+    assert tuple(r.loc["UA-23", ["n_incidents", "n_incidents_shared", "persons_low", "persons_best", "persons_high"]]) == (2, 1, 0, 10, 14)
+    assert r.loc["UA-23", "region_name"] == "Zaporizhzhia"  # as the first incident naming it spells it
+    assert (r.loc["", "region_name"], r.loc["", "occupation_status"], r.loc["", "persons_low"]) == ("region not stated", "", 2)
+    t = agg.totals(inc)
+    assert (t["persons_low"], t["persons_best"], t["persons_high"]) == (12, 12, 16)
+    c = agg.by_coercion(inc).set_index("coercion")
+    assert tuple(c.loc["detention", ["n_incidents", "persons_best"]]) == (2, 12)
+    assert tuple(c.loc["unknown", ["n_incidents", "persons_best", "persons_high"]]) == (1, 0, 4)
+    assert list(agg.in_region(inc, "UA-23")["incident_id"]) == ["INC-900", "INC-901"]
+    assert agg.in_region(inc, "UA-2").empty  # whole codes only
+    kf = agg.key_figures(inc, frames()["sources"])
+    assert (kf["n_incidents_multi_region"], kf["n_regions"], kf["n_ransoms"], kf["n_incidents_overlapping"]) == (1, 2, 0, 1)

@@ -100,6 +100,82 @@ def _int_or_none(value: object) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
+def _incident_rows(events: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Some columns of the incident rows, without copying the other columns (``incidents_only`` copies all)."""
+    return events.loc[events["event_kind"] == INCIDENT, columns]
+
+
+def _split_cells(values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """``split_values`` for a whole column, done once per distinct cell.
+
+    Returns ``cell``, each row's number of its distinct cell (-1 where the cell is empty),
+    and the parts of the distinct cells as a frame with columns cell, pos (position among
+    the cell's non-empty parts) and value. Multi-valued columns repeat few distinct cells
+    ('RU-CE', 'UA-65|UA-23'), so the string work scales with those, not with the rows.
+    """
+    cell, distinct = pd.factorize(values, use_na_sentinel=True)
+    parts = pd.Series(np.asarray(distinct, dtype=object)).astype(str).str.split(codebook.MULTI_SEP, regex=False).explode()
+    parts = parts[parts.notna() & (parts != "")]
+    long = pd.DataFrame({"cell": parts.index.to_numpy(dtype=np.int64), "value": parts.to_numpy(dtype=object)})
+    long["pos"] = long.groupby("cell").cumcount().to_numpy()
+    return cell, long
+
+
+def _split_rows(values: pd.Series) -> pd.DataFrame:
+    """``split_values`` of each row, as a frame with columns row (position), pos and value."""
+    cell, long = _split_cells(values)
+    rows = pd.DataFrame({"row": np.arange(len(cell), dtype=np.int64), "cell": cell})
+    return rows.merge(long, on="cell").sort_values(["row", "pos"], kind="stable")[["row", "pos", "value"]].reset_index(drop=True)
+
+
+def _combos(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct combinations of the frame's columns (missing values included).
+
+    Returns each row's combination, numbered in order of first appearance, and the
+    position of each combination's first row.
+    """
+    combo = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        codes, distinct = pd.factorize(frame[column], use_na_sentinel=True)
+        combo, _ = pd.factorize(combo * (len(distinct) + 1) + (codes + 1))
+    return combo, np.unique(combo, return_index=True)[1]
+
+
+def _names(values: pd.Series, value: str) -> np.ndarray:
+    """Per row, whether the multi-valued cell names ``value`` (``value in split_values(cell)``)."""
+    cell, long = _split_cells(values)
+    hit = np.zeros(int(cell.max()) + 2 if len(cell) else 1, dtype=bool)  # the last slot: empty cells (-1)
+    hit[long.loc[long["value"] == value, "cell"].to_numpy()] = True
+    return hit[cell]
+
+
+def _n_values(values: pd.Series) -> np.ndarray:
+    """Per row, how many values the multi-valued cell names (``len(split_values(cell))``)."""
+    cell, long = _split_cells(values)
+    counts = np.bincount(long["cell"].to_numpy(), minlength=int(cell.max()) + 2 if len(cell) else 1)
+    counts[-1] = 0  # the last slot: empty cells (-1)
+    return counts[cell]
+
+
+def _sums(key: np.ndarray, n_keys: int, bounds: pd.DataFrame) -> pd.DataFrame:
+    """Per key (0 .. n_keys-1): rows, rows with count unknown, low/best/high sums, any high_open.
+
+    Persons are whole numbers, so their float sums are exact in any order and equal the
+    row-by-row sums of ``_summarise``.
+    """
+    def total(weights):
+        return np.bincount(key, weights=np.asarray(weights, dtype=float), minlength=n_keys)
+
+    return pd.DataFrame({
+        "n_incidents": np.bincount(key, minlength=n_keys).astype("int64"),
+        "n_count_unknown": total(bounds["count_unknown"]).round().astype("int64"),
+        "persons_low": total(bounds["low"]),
+        "persons_best": total(bounds["best"]),
+        "persons_high": total(bounds["high"]),
+        "high_open": total(bounds["high_open"]) > 0,
+    })
+
+
 # --------------------------------------------------------------------------------------
 # Per-incident bounds (rules 2-4)
 # --------------------------------------------------------------------------------------
@@ -113,34 +189,42 @@ def person_bounds(events: pd.DataFrame, *, apply_overlap: bool = True) -> pd.Dat
     With ``apply_overlap=False`` an overlapping incident keeps its own low and best
     (for views where the incident it overlaps is not counted alongside it).
     """
-    inc = incidents_only(events)
-    low_src, best_src, high_src = (inc[c].astype("Float64") for c in ("persons_low", "persons_best", "persons_high"))
-    count_unknown = (inc["persons_qualifier"] == "unknown") | (low_src.isna() & best_src.isna() & high_src.isna())
+    inc = _incident_rows(events, ["incident_id", "persons_low", "persons_best", "persons_high", "persons_qualifier",
+                                  "overlaps_incident_id"])
+    low_src, best_src, high_src = (inc[c].to_numpy(dtype=float, na_value=np.nan)
+                                   for c in ("persons_low", "persons_best", "persons_high"))
+    count_unknown = (inc["persons_qualifier"] == "unknown") | (np.isnan(low_src) & np.isnan(best_src) & np.isnan(high_src))
     # 'about 300' enters every bound at 300; an 'up to' figure gives no minimum (rule 2).
-    low = low_src.fillna(best_src).fillna(0.0)
-    best = best_src.fillna(low_src).fillna(high_src).fillna(0.0)
-    high = high_src.fillna(best_src).fillna(low_src).fillna(0.0)
-    high_open = high_src.isna() & (inc["persons_qualifier"] == "at_least") & ~count_unknown
-    overlaps = inc["overlaps_incident_id"].notna()
+    low = _first_number(low_src, best_src)
+    best = _first_number(best_src, low_src, high_src)
+    high = _first_number(high_src, best_src, low_src)
+    high_open = np.isnan(high_src) & (inc["persons_qualifier"] == "at_least") & ~count_unknown
+    overlaps = inc["overlaps_incident_id"].notna().to_numpy(dtype=bool)
     # Overlapping victims may already be counted elsewhere: upper bound only (rule 4).
     if apply_overlap:
-        low = low.where(~overlaps, 0.0)
-        best = best.where(~overlaps, 0.0)
-    out = pd.DataFrame(
+        low = np.where(overlaps, 0.0, low)
+        best = np.where(overlaps, 0.0, best)
+    unknown = count_unknown.astype(bool).to_numpy()
+    return pd.DataFrame(
         {
             "incident_id": inc["incident_id"],
-            "low": low.astype(float),
-            "best": best.astype(float),
-            "high": high.astype(float),
-            "count_unknown": count_unknown.astype(bool),
-            "high_open": high_open.astype(bool),
-            "overlaps": overlaps.astype(bool),
+            "low": np.where(unknown, 0.0, low),
+            "best": np.where(unknown, 0.0, best),
+            "high": np.where(unknown, 0.0, high),
+            "count_unknown": unknown,
+            "high_open": high_open.astype(bool).to_numpy(),
+            "overlaps": overlaps,
         },
         index=inc.index,
     )
-    for col in ("low", "best", "high"):
-        out.loc[out["count_unknown"], col] = 0.0
-    return out
+
+
+def _first_number(*candidates: np.ndarray) -> np.ndarray:
+    """Element-wise the first candidate that is not NaN, else 0."""
+    out = candidates[0]
+    for other in candidates[1:]:
+        out = np.where(np.isnan(out), other, out)
+    return np.where(np.isnan(out), 0.0, out)
 
 
 def _summarise(bounds: pd.DataFrame) -> dict:
@@ -176,10 +260,23 @@ def by_category(events: pd.DataFrame, column: str, *, keep_empty: bool = False) 
     """
     field = codebook.INCIDENTS.field(column)
     bounds = person_bounds(events)
-    values = events.loc[bounds.index, column]
-    long = bounds.assign(value=values.map(lambda v: split_values(v) or ["unknown"])).explode("value")
-    rows = [{column: value, **_summarise(group)} for value, group in long.groupby("value", sort=True)]
-    out = pd.DataFrame(rows, columns=[column, *_AGG_COLUMNS])
+    cell, parts = _split_cells(_incident_rows(events, [column])[column])
+    # Sum per distinct cell, then hand each cell's sums to every value it names. Empty
+    # cells (and cells of separators only) get the number after the last distinct cell.
+    n_cells = int(cell.max()) + 2 if len(cell) else 1
+    cell = np.where(cell < 0, n_cells - 1, cell)
+    per_cell = _sums(cell, n_cells, bounds)
+    named = np.zeros(n_cells, dtype=bool)
+    named[parts["cell"].to_numpy()] = True
+    unnamed = np.flatnonzero(~named & (per_cell["n_incidents"].to_numpy() > 0))
+    parts = pd.concat([parts[["cell", "value"]], pd.DataFrame({"cell": unnamed, "value": "unknown"})], ignore_index=True)
+    long = per_cell.iloc[parts["cell"].to_numpy()].assign(value=parts["value"].to_numpy())
+    out = long.groupby("value", sort=True).agg(
+        n_incidents=("n_incidents", "sum"), n_count_unknown=("n_count_unknown", "sum"),
+        persons_low=("persons_low", "sum"), persons_best=("persons_best", "sum"),
+        persons_high=("persons_high", "sum"), high_open=("high_open", "any"),
+    ).rename_axis(column).reset_index()
+    out = out[[column, *_AGG_COLUMNS]]
     if keep_empty and field.allowed:
         missing = [v for v in field.allowed if v not in set(out[column])]
         empty = pd.DataFrame({column: missing, "n_incidents": 0, "n_count_unknown": 0, "persons_low": 0.0,
@@ -230,60 +327,64 @@ def by_region(events: pd.DataFrame) -> pd.DataFrame:
     region get region_code '' ('region not stated').
     """
     bounds = person_bounds(events)
-    inc = events.loc[bounds.index]
-    records = []
-    for idx, row in inc.iterrows():
-        codes = split_values(row["region_code"]) or [""]
-        names = split_values(row["region_name"])
-        statuses = split_values(row["occupation_status"])
-        for i, code in enumerate(codes):
-            records.append({
-                "_idx": idx,
-                "region_code": code,
-                "region_name": names[i] if i < len(names) else ("region not stated" if not code else code),
-                "occupation_status": statuses[i] if i < len(statuses) else "",
-                "shared": len(codes) > 1,
-            })
-    long = pd.DataFrame(records, columns=["_idx", "region_code", "region_name", "occupation_status", "shared"])
-    long = long.join(bounds, on="_idx")
-    rows = []
-    for code, g in long.groupby("region_code", sort=True):
-        s = _summarise(g)
-        # An incident shared with other regions is not certainly in this one (rule 6).
-        s["persons_low"] = float(g.loc[~g["shared"], "low"].sum())
-        rows.append({
-            "region_code": code,
-            "region_name": g["region_name"].iloc[0],
-            "occupation_status": g["occupation_status"].iloc[0],
-            **s,
-            "n_incidents_shared": int(g["shared"].sum()),
-        })
-    cols = ["region_code", "region_name", "occupation_status", "n_incidents", "n_incidents_shared", *_AGG_COLUMNS[1:]]
-    out = pd.DataFrame(rows, columns=cols)
+    place_columns = ["region_code", "region_name", "occupation_status"]
+    inc = _incident_rows(events, place_columns)
+    # Incidents repeat few combinations of the three columns: sum per combination first.
+    combo, first_row = _combos(inc)
+    per_combo = _sums(combo, len(first_row), bounds)
+    # The region codes, names and statuses of each combination, aligned by position.
+    sample = inc.iloc[first_row].reset_index(drop=True)
+    codes = _split_rows(sample["region_code"])
+    n_codes = np.bincount(codes["row"].to_numpy(), minlength=len(sample))
+    no_code = np.flatnonzero(n_codes == 0)
+    codes = pd.concat([codes, pd.DataFrame({"row": no_code, "pos": 0, "value": ""})], ignore_index=True)
+    long = (codes.rename(columns={"value": "region_code"})
+            .merge(_split_rows(sample["region_name"]).rename(columns={"value": "region_name"}), on=["row", "pos"], how="left")
+            .merge(_split_rows(sample["occupation_status"]).rename(columns={"value": "occupation_status"}), on=["row", "pos"], how="left"))
+    long["region_name"] = long["region_name"].fillna(long["region_code"].where(long["region_code"] != "", "region not stated"))
+    long["occupation_status"] = long["occupation_status"].fillna("")
+    combo_of = long["row"].to_numpy()
+    long = pd.concat([long, per_combo.iloc[combo_of].reset_index(drop=True)], axis=1)
+    long["shared"] = n_codes[combo_of] > 1
+    long["first_row"] = first_row[combo_of]
+    # An incident shared with other regions is not certainly in this one (rule 6).
+    long["low_alone"] = long["persons_low"].where(~long["shared"], 0.0)
+    long["n_shared"] = long["n_incidents"].where(long["shared"], 0)
+    # Name and status as the first incident naming the region gives them.
+    long = long.sort_values(["first_row", "pos"], kind="stable")
+    out = long.groupby("region_code", sort=True).agg(
+        region_name=("region_name", "first"), occupation_status=("occupation_status", "first"),
+        n_incidents=("n_incidents", "sum"), n_incidents_shared=("n_shared", "sum"),
+        n_count_unknown=("n_count_unknown", "sum"), persons_low=("low_alone", "sum"),
+        persons_best=("persons_best", "sum"), persons_high=("persons_high", "sum"), high_open=("high_open", "any"),
+    ).reset_index().infer_objects()
     out = out.sort_values(["persons_best", "n_incidents", "region_code"], ascending=[False, False, True], kind="stable")
     return _tidy(out.reset_index(drop=True))
 
 
 def regions_with_incidents(events: pd.DataFrame) -> list[str]:
     """Sorted region codes named by at least one incident."""
-    codes = {c for v in incidents_only(events)["region_code"] for c in split_values(v)}
-    return sorted(codes)
+    return sorted(set(_split_cells(_incident_rows(events, ["region_code"])["region_code"])[1]["value"]))
 
 
 def regions_with_events(events: pd.DataFrame) -> list[str]:
     """Sorted region codes named by any row (incident, practice or context figure)."""
-    return sorted({c for v in events["region_code"] for c in split_values(v)})
+    return sorted(set(_split_cells(events["region_code"])[1]["value"]))
 
 
 def in_region(events: pd.DataFrame, region_code: str) -> pd.DataFrame:
     """Rows that name ``region_code`` among their regions (also when they name others)."""
-    mask = events["region_code"].map(lambda v: region_code in split_values(v)).astype(bool)
+    mask = _names(events["region_code"], region_code)
     return events[mask].copy()
 
 
 # --------------------------------------------------------------------------------------
 # By period (rule 5)
 # --------------------------------------------------------------------------------------
+
+
+#: The columns ``incident_spans`` reads.
+_DATE_COLUMNS = ["date_start", "date_end", "first_reported_date"]
 
 
 def incident_spans(events: pd.DataFrame) -> pd.DataFrame:
@@ -313,6 +414,64 @@ def _check_freq(freq: str) -> str:
     return FREQUENCIES[freq]
 
 
+def _days(dates: pd.Series) -> np.ndarray:
+    """Whole days since 1970-01-01 (the time of day dropped, as ``Timestamp.normalize``)."""
+    return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def _period_ordinals(days: np.ndarray, freq: str) -> np.ndarray:
+    """The pandas ordinal of the month, quarter or year holding each day."""
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if freq == "month":
+        return months
+    if freq == "quarter":
+        return months // 3
+    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+
+
+def _period_first_days(ordinals: np.ndarray, freq: str) -> np.ndarray:
+    """First day (days since 1970-01-01) of the periods with these pandas ordinals."""
+    if freq == "month":
+        first = ordinals.astype("datetime64[M]")
+    elif freq == "quarter":
+        first = (ordinals * 3).astype("datetime64[M]")
+    else:
+        first = ordinals.astype("datetime64[Y]")
+    return first.astype("datetime64[D]").astype(np.int64)
+
+
+def _allocate(dates: pd.DataFrame, freq: str) -> dict[str, np.ndarray]:
+    """The rows of ``allocate_periods`` as arrays: row (position in ``dates``), ordinal, days, share, n_periods.
+
+    Vectorised: each dated incident is repeated once per period its span touches, and the
+    days it has in each are the overlap of [start, end] with the period's first and last day.
+    """
+    spans = incident_spans(dates)
+    dated = np.flatnonzero(spans["start"].notna().to_numpy() & spans["end"].notna().to_numpy())
+    start = _days(spans["start"].iloc[dated])
+    end = _days(spans["end"].iloc[dated])
+    first, last = _period_ordinals(start, freq), _period_ordinals(end, freq)
+    n_periods = last - first + 1
+    which = np.repeat(np.arange(len(dated)), n_periods)
+    # Position of each repeated row within its incident's periods: 0, 1, ...
+    step = np.arange(len(which)) - np.repeat(np.cumsum(n_periods) - n_periods, n_periods)
+    ordinal = first[which] + step
+    # First days of the few periods in play, looked up rather than converted per row.
+    lowest = int(ordinal.min()) if len(ordinal) else 0
+    first_days = _period_first_days(np.arange(lowest, lowest + (int(ordinal.max()) - lowest + 2 if len(ordinal) else 1)), freq)
+    k = ordinal - lowest
+    lo = np.maximum(start[which], first_days[k])
+    hi = np.minimum(end[which], first_days[k + 1] - 1)
+    days = hi - lo + 1
+    return {
+        "row": dated[which],
+        "ordinal": ordinal,
+        "days": days,
+        "share": days / (end - start + 1)[which],
+        "n_periods": n_periods[which],
+    }
+
+
 def allocate_periods(events: pd.DataFrame, freq: str = "quarter") -> pd.DataFrame:
     """One row per incident and period its span touches, with the share of its days.
 
@@ -322,20 +481,16 @@ def allocate_periods(events: pd.DataFrame, freq: str = "quarter") -> pd.DataFram
     """
     code = _check_freq(freq)
     bounds = person_bounds(events)
-    spans = incident_spans(events.loc[bounds.index])
-    rows = []
-    for idx, span in spans.dropna().iterrows():
-        start, end = span["start"].normalize(), span["end"].normalize()
-        total_days = (end - start).days + 1
-        periods = pd.period_range(start.to_period(code), end.to_period(code), freq=code)
-        for p in periods:
-            lo = max(start, p.start_time.normalize())
-            hi = min(end, p.end_time.normalize())
-            days = (hi - lo).days + 1
-            rows.append({"_idx": idx, "period": p, "days": days, "share": days / total_days, "n_periods": len(periods)})
-    long = pd.DataFrame(rows, columns=["_idx", "period", "days", "share", "n_periods"])
-    long = long.join(bounds, on="_idx").drop(columns="_idx")
-    return long[["incident_id", "period", "days", "share", "n_periods", "low", "best", "high", "count_unknown", "high_open"]]
+    alloc = _allocate(_incident_rows(events, _DATE_COLUMNS), freq)
+    row = alloc["row"]
+    return pd.DataFrame({
+        "incident_id": bounds["incident_id"].iloc[row].reset_index(drop=True),
+        "period": pd.PeriodIndex.from_ordinals(alloc["ordinal"], freq=code),
+        "days": alloc["days"],
+        "share": alloc["share"],
+        "n_periods": alloc["n_periods"],
+        **{col: bounds[col].to_numpy()[row] for col in ("low", "best", "high", "count_unknown", "high_open")},
+    })
 
 
 def undated(events: pd.DataFrame) -> pd.DataFrame:
@@ -363,34 +518,52 @@ def by_period(
     incidents without a date.
     """
     code = _check_freq(freq)
-    long = allocate_periods(events, freq)
+    bounds = person_bounds(events)
+    alloc = _allocate(_incident_rows(events, _DATE_COLUMNS), freq)
     start_ts = pd.Timestamp(start) if start not in (None, "") else None
     end_ts = pd.Timestamp(end) if end not in (None, "") else None
     if start_ts is not None and end_ts is not None and start_ts > end_ts:
         raise ValueError(f"start {start_ts.date()} is after end {end_ts.date()}")
-    if len(long) == 0 and (start_ts is None or end_ts is None):
+    ordinal, row = alloc["ordinal"], alloc["row"]
+    if len(ordinal) == 0 and (start_ts is None or end_ts is None):
         periods = pd.PeriodIndex([], freq=code)
     else:
-        first = start_ts.to_period(code) if start_ts is not None else long["period"].min()
-        last = end_ts.to_period(code) if end_ts is not None else long["period"].max()
+        first = start_ts.to_period(code) if start_ts is not None else pd.Period(ordinal=int(ordinal.min()), freq=code)
+        last = end_ts.to_period(code) if end_ts is not None else pd.Period(ordinal=int(ordinal.max()), freq=code)
         periods = pd.period_range(first, last, freq=code)
+    # Rows of periods outside [first, last] (when start or end is given) are left out.
+    k = ordinal - (periods.asi8[0] if len(periods) else 0)
+    keep = (k >= 0) & (k < len(periods))
+    k, row, within = k[keep], row[keep], alloc["n_periods"][keep] == 1
+
+    def total(values):
+        return np.bincount(k, weights=np.asarray(values, dtype=float), minlength=len(periods))
+
+    n_incidents = np.bincount(k, minlength=len(periods))
+    n_within = np.bincount(k, weights=within, minlength=len(periods))
+    n_unknown = total(bounds["count_unknown"].to_numpy()[row])
+    # Certainly in this period only when the whole span is in it (rule 5).
+    low = total(np.where(within, bounds["low"].to_numpy()[row], 0.0))
+    # Fractional: pandas' group sum is compensated, so these match the old per-period sums
+    # in every digit kept (round(6) below); np.bincount's plain running sum need not.
+    best = (pd.Series(bounds["best"].to_numpy()[row] * alloc["share"][keep]).groupby(k).sum()
+            .reindex(range(len(periods)), fill_value=0.0).to_numpy())
+    high = total(bounds["high"].to_numpy()[row])
+    high_open = total(bounds["high_open"].to_numpy()[row]) > 0
     rows = []
-    for p in periods:
-        g = long[long["period"] == p]
-        within = g["n_periods"] == 1
+    for i, p in enumerate(periods):
         rows.append({
             "period": period_label(p, freq),
             "period_start": p.start_time.normalize(),
             "period_end": p.end_time.normalize(),
-            "n_incidents": int(len(g)),
-            "n_incidents_within": int(within.sum()),
-            "n_incidents_spanning": int((~within).sum()),
-            "n_count_unknown": int(g["count_unknown"].sum()),
-            # Certainly in this period only when the whole span is in it (rule 5).
-            "persons_low": float(g.loc[within, "low"].sum()),
-            "persons_best": float((g["best"] * g["share"]).sum()),
-            "persons_high": float(g["high"].sum()),
-            "high_open": bool(g["high_open"].any()),
+            "n_incidents": int(n_incidents[i]),
+            "n_incidents_within": int(round(n_within[i])),
+            "n_incidents_spanning": int(n_incidents[i] - round(n_within[i])),
+            "n_count_unknown": int(round(n_unknown[i])),
+            "persons_low": float(low[i]),
+            "persons_best": float(best[i]),
+            "persons_high": float(high[i]),
+            "high_open": bool(high_open[i]),
         })
     if include_undated:
         u = person_bounds(undated(events))
@@ -435,45 +608,69 @@ def flow_edges(events: pd.DataFrame) -> pd.DataFrame:
     applies only between incidents on the same arrow (see ``flows``).
     """
     bounds = person_bounds(events, apply_overlap=False)
-    overlaps = events.loc[bounds.index, "overlaps_incident_id"]
-    rows = []
-    for idx, row in events.loc[bounds.index].iterrows():
-        origins = split_values(row["origin_code"])
-        places = split_values(row["region_code"]) or split_values(row["country_code"])
-        destinations = split_values(row["destination_region_code"])
-        legs = [(o, p, "origin") for o in origins for p in places if o != p]
-        senders = places or origins
-        legs += [(s, d, "destination") for s in senders for d in destinations if s != d]
-        for frm, to, leg in legs:
-            rows.append({"_idx": idx, "from_code": frm, "to_code": to, "leg": leg, "shared": len(legs) > 1})
-    long = pd.DataFrame(rows, columns=["_idx", "from_code", "to_code", "leg", "shared"]).join(bounds, on="_idx")
-    long["overlaps_incident_id"] = long["_idx"].map(overlaps)
-    cols = ["incident_id", "from_code", "to_code", "leg", "best", "high", "count_unknown", "high_open", "shared", "overlaps_incident_id"]
-    return long[cols].reset_index(drop=True)
+    stages = ["origin_code", "region_code", "country_code", "destination_region_code"]
+    inc = _incident_rows(events, [*stages, "overlaps_incident_id"])
+    # The legs depend on the four columns only: work them out once per distinct combination.
+    combo, first_row = _combos(inc[stages])
+    sample = inc[stages].iloc[first_row].reset_index(drop=True)
+    n_combos = len(sample)
+    origins = _split_rows(sample["origin_code"])
+    regions = _split_rows(sample["region_code"])
+    countries = _split_rows(sample["country_code"])
+    has_region = np.bincount(regions["row"], minlength=n_combos) > 0
+    places = pd.concat([regions, countries[~has_region[countries["row"].to_numpy()]]], ignore_index=True)
+    has_place = np.bincount(places["row"], minlength=n_combos) > 0
+    senders = pd.concat([places, origins[~has_place[origins["row"].to_numpy()]]], ignore_index=True)
+    destinations = _split_rows(sample["destination_region_code"])
+    legs = pd.concat([
+        origins.merge(places, on="row", suffixes=("_from", "_to")).assign(leg="origin", kind=0),
+        senders.merge(destinations, on="row", suffixes=("_from", "_to")).assign(leg="destination", kind=1),
+    ], ignore_index=True)
+    legs = legs[legs["value_from"] != legs["value_to"]]
+    legs = legs.sort_values(["row", "kind", "pos_from", "pos_to"], kind="stable")
+    n_legs = np.bincount(legs["row"], minlength=n_combos)
+    # Each incident row repeated once per leg of its combination, legs in their order.
+    count = n_legs[combo]
+    rep = np.repeat(np.arange(len(inc)), count)
+    step = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    leg = (np.cumsum(n_legs) - n_legs)[combo[rep]] + step
+    return pd.DataFrame({
+        "incident_id": bounds["incident_id"].iloc[rep].reset_index(drop=True),
+        "from_code": legs["value_from"].to_numpy()[leg],
+        "to_code": legs["value_to"].to_numpy()[leg],
+        "leg": legs["leg"].to_numpy()[leg],
+        **{col: bounds[col].to_numpy()[rep] for col in ("best", "high", "count_unknown", "high_open")},
+        "shared": n_legs[combo[rep]] > 1,
+        "overlaps_incident_id": inc["overlaps_incident_id"].iloc[rep].reset_index(drop=True).infer_objects(),
+    })
 
 
 def flows(events: pd.DataFrame) -> pd.DataFrame:
     """Flows aggregated by (from_code, to_code): legs, n_incidents, n_count_unknown, persons_best, persons_high, incident_ids."""
     edges = flow_edges(events)
-    rows = []
-    for (frm, to), g in edges.groupby(["from_code", "to_code"], sort=True):
-        # One incident can name the same pair twice (as origin and as destination): count it once.
-        g = g.drop_duplicates("incident_id")
-        # Rule 4 within a flow: an incident overlapping another on the same arrow adds to the high only.
-        doubled = g["overlaps_incident_id"].isin(set(g["incident_id"]))
-        rows.append({
-            "from_code": frm,
-            "to_code": to,
-            "leg": codebook.MULTI_SEP.join(sorted(set(g["leg"]))),
-            "n_incidents": int(len(g)),
-            "n_count_unknown": int(g["count_unknown"].sum()),
-            "persons_best": float(g.loc[~doubled, "best"].sum()),
-            "persons_high": float(g["high"].sum()),
-            "high_open": bool(g["high_open"].any()),
-            "incident_ids": codebook.MULTI_SEP.join(sorted(g["incident_id"])),
-        })
+    # One incident can name the same pair twice (as origin and as destination): count it once.
+    g = edges.drop_duplicates(["from_code", "to_code", "incident_id"]).reset_index(drop=True)
+    # Rule 4 within a flow: an incident overlapping another on the same arrow adds to the high only.
+    on_arrow = pd.MultiIndex.from_frame(g[["from_code", "to_code", "incident_id"]].astype(object))
+    target = pd.MultiIndex.from_arrays([g["from_code"].astype(object), g["to_code"].astype(object),
+                                        g["overlaps_incident_id"].astype(object)])
+    doubled = g["overlaps_incident_id"].notna().to_numpy() & target.isin(on_arrow)
+    g["best_counted"] = np.where(doubled, 0.0, g["best"].to_numpy(dtype=float))
+    g["is_origin"] = g["leg"] == "origin"
+    g["is_destination"] = g["leg"] == "destination"
+    out = g.groupby(["from_code", "to_code"], sort=True).agg(
+        is_origin=("is_origin", "any"), is_destination=("is_destination", "any"),
+        n_incidents=("incident_id", "size"), n_count_unknown=("count_unknown", "sum"),
+        persons_best=("best_counted", "sum"), persons_high=("high", "sum"), high_open=("high_open", "any"),
+    )
+    out["incident_ids"] = (g.sort_values("incident_id", kind="stable").groupby(["from_code", "to_code"], sort=True)["incident_id"]
+                           .agg(codebook.MULTI_SEP.join).astype(str))
+    # 'destination|origin', as the sorted set of the legs the arrow carries.
+    out["leg"] = np.select([out["is_destination"] & out["is_origin"], out["is_destination"]],
+                           ["destination" + codebook.MULTI_SEP + "origin", "destination"], "origin")
+    out = out.reset_index()
     cols = ["from_code", "to_code", "leg", "n_incidents", "n_count_unknown", "persons_best", "persons_high", "high_open", "incident_ids"]
-    return _tidy(pd.DataFrame(rows, columns=cols))
+    return _tidy(out[cols])
 
 
 # --------------------------------------------------------------------------------------
@@ -666,10 +863,11 @@ def key_figures(events: pd.DataFrame, sources: pd.DataFrame, amounts: pd.DataFra
     n_ransoms counts incidents where a ransom was demanded: coercion 'ransom_demand' or,
     when ``amounts`` is given, an amount with purpose 'ransom'.
     """
-    inc = incidents_only(events)
+    inc = _incident_rows(events, ["incident_id", "date_start", "date_end", "first_reported_date", "coercion",
+                                  "overlaps_incident_id", "region_code", "claimed_by_party"])
     t = totals(events)
     spans = incident_spans(inc)
-    ransom_ids = {i for i, c in zip(inc["incident_id"], inc["coercion"]) if "ransom_demand" in split_values(c)}
+    ransom_ids = set(inc.loc[_names(inc["coercion"], "ransom_demand"), "incident_id"])
     if amounts is not None:
         ransom_ids |= set(amounts.loc[amounts["purpose"] == "ransom", "incident_id"])
     return {
@@ -682,7 +880,7 @@ def key_figures(events: pd.DataFrame, sources: pd.DataFrame, amounts: pd.DataFra
         "persons_high_open": t["high_open"],
         "n_incidents_count_unknown": t["n_count_unknown"],
         "n_incidents_overlapping": int(inc["overlaps_incident_id"].notna().sum()),
-        "n_incidents_multi_region": sum(len(split_values(v)) > 1 for v in inc["region_code"]),
+        "n_incidents_multi_region": int((_n_values(inc["region_code"]) > 1).sum()),
         "n_incidents_undated": int(spans["start"].isna().sum()),
         "n_incidents_claimed_by_party": int(inc["claimed_by_party"].fillna(False).astype(bool).sum()),
         "n_regions": len(regions_with_incidents(events)),

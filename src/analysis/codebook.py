@@ -428,7 +428,29 @@ def pandas_dtypes(table: str) -> dict[str, str]:
 
 def pandera_schema(table: str):
     """A pandera DataFrameSchema for a published table, generated from the codebook."""
+    import re
+
+    import pandas as pd
     import pandera.pandas as pa
+
+    def every_part(part_ok):
+        """Check function: every |-separated part of each value passes ``part_ok``.
+
+        A multi-valued column holds few distinct cells and fewer distinct parts, so each
+        distinct part is tested once and the verdict is spread back to the rows with
+        vectorised isin: an element-wise map took most of the load time at 1M rows.
+        """
+
+        def check(s: pd.Series) -> pd.Series:
+            cells = pd.Series(s.unique()).dropna()
+            parts = cells.astype(str).str.split(MULTI_SEP, regex=False).explode()
+            bad_parts = [p for p in parts.unique() if not part_ok(p)]
+            if not bad_parts:
+                return pd.Series(True, index=s.index, dtype=bool)
+            bad_cells = cells[parts.isin(bad_parts).groupby(level=0).any()]
+            return ~s.isin(bad_cells)
+
+        return check
 
     t = TABLES[table]
     columns = {}
@@ -442,7 +464,7 @@ def pandera_schema(table: str):
             allowed = set(f.allowed)
             checks.append(
                 pa.Check(
-                    lambda s, allowed=allowed: s.map(lambda v: all(p in allowed for p in str(v).split(MULTI_SEP))),
+                    every_part(lambda p, allowed=allowed: p in allowed),
                     element_wise=False,
                     error=f"every |-separated value must be one of: {', '.join(f.allowed)}",
                 )
@@ -450,12 +472,10 @@ def pandera_schema(table: str):
         if f.pattern and not f.multi:
             checks.append(pa.Check.str_matches(f.pattern))
         if f.pattern and f.multi:
-            import re
-
             rx = re.compile(f.pattern)
             checks.append(
                 pa.Check(
-                    lambda s, rx=rx: s.map(lambda v: all(rx.match(p) for p in str(v).split(MULTI_SEP))),
+                    every_part(lambda p, rx=rx: rx.match(p) is not None),
                     element_wise=False,
                     error=f"every |-separated value must match {f.pattern}",
                 )

@@ -4,7 +4,9 @@ One call per table: ``load_incidents()``, ``load_amounts()``, ... read
 ``data/processed/<table>.parquet`` (or another folder given as ``processed_dir``), cast
 every column to the dtype the codebook gives it and validate the result against the
 codebook's pandera schema, so a notebook never works on a table that drifted from the
-codebook. ``load_regions()`` and ``load_countries()`` read the boundary files in
+codebook. Validation is always on unless a caller opts out with ``validate=False`` (for a
+table just validated by the same process, say); it costs about a second per million
+incidents. ``load_regions()`` and ``load_countries()`` read the boundary files in
 ``data/reference/``.
 """
 
@@ -28,12 +30,13 @@ def resolve_processed_dir(processed_dir: str | Path | None = None) -> Path:
     return Path(processed_dir)
 
 
-def load_table(table: str, processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_table(table: str, processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """Read one published table, cast to the codebook's dtypes and validate it.
 
     Raises FileNotFoundError naming the file when the table has not been built, and
     pandera's SchemaErrors (listing every failing column and value) when it does not
-    match the codebook.
+    match the codebook. ``validate=False`` skips the pandera check (the columns and
+    dtypes are still enforced); use it only for a table already validated.
     """
     if table not in codebook.TABLES:
         raise KeyError(f"unknown table {table!r}; published tables: {', '.join(codebook.TABLES)}")
@@ -56,37 +59,39 @@ def load_table(table: str, processed_dir: str | Path | None = None) -> pd.DataFr
     # Parquet keeps most dtypes, but a writer may store dates as date32 or strings as
     # plain objects; casting first makes the schema check about values, not storage.
     df = df[expected].astype(codebook.pandas_dtypes(table))
+    if not validate:
+        return df
     return codebook.pandera_schema(table).validate(df, lazy=True)
 
 
-def load_incidents(processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_incidents(processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """Incidents, practices and context figures (one row per deduplicated event)."""
-    return load_table("incidents", processed_dir)
+    return load_table("incidents", processed_dir, validate=validate)
 
 
-def load_amounts(processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_amounts(processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """Ransoms, bonuses and other payments with their RUB and USD conversions."""
-    return load_table("amounts", processed_dir)
+    return load_table("amounts", processed_dir, validate=validate)
 
 
-def load_evidence(processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_evidence(processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """Per-field evidence quotes."""
-    return load_table("evidence", processed_dir)
+    return load_table("evidence", processed_dir, validate=validate)
 
 
-def load_sources(processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_sources(processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """One row per source document."""
-    return load_table("sources", processed_dir)
+    return load_table("sources", processed_dir, validate=validate)
 
 
-def load_merges(processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_merges(processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """Which raw records became which incident."""
-    return load_table("merges", processed_dir)
+    return load_table("merges", processed_dir, validate=validate)
 
 
-def load_rejections(processed_dir: str | Path | None = None) -> pd.DataFrame:
+def load_rejections(processed_dir: str | Path | None = None, *, validate: bool = True) -> pd.DataFrame:
     """Raw records excluded by a coder, with the reason."""
-    return load_table("rejections", processed_dir)
+    return load_table("rejections", processed_dir, validate=validate)
 
 
 def load_regions(path: str | Path | None = None) -> gpd.GeoDataFrame:
@@ -121,6 +126,6 @@ def load_countries(path: str | Path | None = None) -> gpd.GeoDataFrame:
     return gdf
 
 
-def load_all(processed_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+def load_all(processed_dir: str | Path | None = None, *, validate: bool = True) -> dict[str, pd.DataFrame]:
     """Every published table, keyed by table name."""
-    return {name: load_table(name, processed_dir) for name in codebook.TABLES}
+    return {name: load_table(name, processed_dir, validate=validate) for name in codebook.TABLES}
