@@ -132,6 +132,79 @@ def test_parse_count_none(text):
     assert parse_count(text) is None
 
 
+# A head-count written wrong gives None, not another number: the phrase, and the same
+# phrase written right, which must still be read (so each case tests the rule, not a
+# phrase the parser never reads anyway).
+MISSTATED_COUNTS = [
+    # Minus signs and words.
+    ("-5", "5"),
+    ("-5 men", "5 men"),
+    ("\u22125 people", "5 people"),  # the minus sign U+2212
+    ("(-5)", "(5)"),
+    ("about -5 men", "about 5 men"),
+    ("minus five", "five"),
+    ("минус пять", "пять"),
+    ("мінус п'ять", "п'ять"),
+    ("-2 brothers and a nephew", "2 brothers and a nephew"),
+    # Ranges written high to low.
+    ("between 50 and 10", "between 10 and 50"),
+    ("from 50 to 10 men", "from 10 to 50 men"),
+    ("50-10", "10-50"),
+    ("от 50 до 10 человек", "от 10 до 50 человек"),
+    ("від 50 до 10 осіб", "від 10 до 50 осіб"),
+    # A number of persons that is not whole.
+    ("2.5 people", "2 people"),
+    ("2,5 человека", "2 человека"),
+    ("1.2345 thousand", "1.5 thousand"),
+]
+
+
+@pytest.mark.parametrize("text,written_right", MISSTATED_COUNTS)
+def test_misstated_count_is_none(text, written_right):
+    assert parse_count(written_right) is not None, written_right
+    assert parse_count(text) is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # A number glued to letters is part of a name; the count is the next number.
+        ("COVID-19 six men", (6, 6, 6, "exact")),
+        ("F-16 pilots and six men", (6, 6, 6, "exact")),
+        ("Т-72 и шестеро задержанных", (6, 6, 6, "exact")),
+        # Decimals that are whole once multiplied, and the 15-digit limit itself.
+        ("1.1 million", (1_100_000, 1_100_000, 1_100_000, "exact")),
+        ("999999999999999 people", (10**15 - 1, 10**15 - 1, 10**15 - 1, "exact")),
+        # A dash that is a hyphen or a range is not a minus; an em dash is punctuation.
+        ("thirty - 35", (30, None, 35, "range")),
+        ("the men—5 of them—were", (5, 5, 5, "exact")),
+        ("six men, minus the guards", (6, 6, 6, "exact")),
+    ],
+)
+def test_count_rules_keep_what_is_right(text, expected):
+    c = parse_count(text)
+    assert c is not None, text
+    assert (c.low, c.best, c.high, c.qualifier) == expected
+
+
+@pytest.mark.parametrize("text", ["Su-25", "Su-25 pilots", "T-72 tanks", "F-16", "F16 pilots", "Су-25", "COVID-19"])
+def test_identifiers_are_not_counts(text):
+    assert parse_count(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["1" * 400, "9" * 500 + " men", "1" * 16 + " people", "1e400 men", "1.5e6 people", "about " + "9" * 5000]
+)
+def test_huge_numbers_are_not_counts(text):
+    # More than 15 digits, or scientific notation: no head-count, and no float overflow.
+    assert parse_count(text) is None
+
+
+def test_number_words_stay_below_the_digit_limit():
+    assert parse_count("million " * 60 + "men").best == 1_000_000  # number-parser reads one million
+    assert parse_count("nine hundred ninety nine thousand billion men").best == 999 * 10**12
+
+
 def test_count_qualifiers_are_codebook_vocabulary():
     for text, _ in COUNTS_SOURCES + COUNTS_OWN:
         assert parse_count(text).qualifier in VOCABULARIES["count_qualifier"]
@@ -192,7 +265,12 @@ def test_money_russian_equivalent_in_dollars():
     assert (m.amount, m.qualifier, m.usd, m.usd_qualifier) == (100_000, "approximately", 1100, "approximately")
 
 
-@pytest.mark.parametrize("text", ["a huge sentence", "no money", "paid in rubles", "300 men", "", None, "$", "руб."])
+@pytest.mark.parametrize(
+    "text",
+    ["a huge sentence", "no money", "paid in rubles", "300 men", "", None, "$", "руб.",
+     # More than 15 digits, or scientific notation, is no amount (and must not overflow).
+     "1e400 rubles", "1.5e6 rubles", "1" * 500 + " rubles", "$" + "9" * 500, "9" * 16 + " rubles", "€" + "9" * 5000],
+)
 def test_parse_money_none(text):
     assert parse_money(text) is None
 
@@ -248,6 +326,7 @@ DATES = [
     ("yesterday", D(2024, 1, 1), D(2023, 12, 31), D(2023, 12, 31), "day"),
     ("October", D(2023, 2, 1), D(2022, 10, 1), D(2022, 10, 31), "month"),
     ("2022-2023", None, D(2022, 1, 1), D(2023, 12, 31), "range"),
+    ("2022-9-5", None, D(2022, 9, 5), D(2022, 9, 5), "day"),
 ]
 
 
@@ -269,6 +348,14 @@ def test_parse_date(text, ref, start, end, precision):
         ("a huge sentence", D(2024, 1, 1)),
         ("31 February 2023", None),
         ("03/04/2024", None),  # day-first or month-first: not guessed
+        # A day written in figures that the calendar lacks: not its year.
+        ("2022-13-01", None),
+        ("2022-02-30", None),
+        ("on 2022-13-01", None),
+        ("2022-13-01 to 2022-12-05", None),
+        ("30/02/2024", None),
+        ("100/02/2024", None),
+        ("31.02.2024", None),
         (None, None),
         ("", None),
     ],
@@ -352,6 +439,15 @@ PLACES = [
     ("Донбасс", [("UA-14", None), ("UA-09", None)]),
     ("мигранты из Узбекистана и Таджикистана", [("UZ", None), ("TJ", None)]),
     ("в России", [("RU", None)]),
+    # ISO codes, as a coder may write a place (the whole text is codes and separators).
+    ("RU-IN", [("RU-IN", None)]),
+    ("UA-43", [("UA-43", None)]),
+    ("UZ", [("UZ", None)]),
+    ("IN", [("IN", None)]),
+    ("UA-65|UA-23", [("UA-65", None), ("UA-23", None)]),
+    ("UA-65, UA-23", [("UA-65", None), ("UA-23", None)]),
+    (" RU-CE ; UZ ", [("RU-CE", None), ("UZ", None)]),
+    ("RU, RU-CE", [("RU-CE", None)]),  # a country is dropped when a region of it is named
 ]
 
 NO_PLACES = [
@@ -370,6 +466,12 @@ NO_PLACES = [
     "the North Caucasus",
     "",
     None,
+    # Codes only as a whole list of capitals, and only known ones.
+    "men in IN",
+    "ru-in",
+    "RU-XX",
+    "UA-65, XX",
+    "IN UA",
 ]
 
 
@@ -387,6 +489,12 @@ def test_demonyms_only_on_request():
     assert resolve_place("There are loads of Uzbeks, Tajiks, Kyrgyz detainees") == []
     codes = [p.code for p in resolve_place("There are loads of Uzbeks, Tajiks, Kyrgyz detainees", include_demonyms=True)]
     assert codes == ["UZ", "TJ", "KG"]
+
+
+def test_codes_resolve_to_the_same_place_as_names():
+    assert resolve_place("UA-43") == resolve_place("occupied Crimea")
+    assert resolve_place("UZ") == resolve_place("Uzbekistan")
+    assert resolve_place("RU-IN") == resolve_place("taken to Ingushetia")
 
 
 def test_place_fields():

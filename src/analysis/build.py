@@ -410,7 +410,14 @@ def _accepted_for(key: str) -> str:
 
 
 def _number(text: str) -> int:
-    return int(re.sub(r"\D", "", text))
+    digits = re.sub(r"\D", "", text)
+    # Python refuses int() past 4,300 digits; such a string is no count anyway.
+    return int(digits) if len(digits) <= 100 else -1
+
+
+def _written_numbers(text: str) -> frozenset:
+    """The whole numbers written in digits in a text (over 15 digits is no count)."""
+    return frozenset(_number(m) for m in re.findall(_INTEGER, text) if len(re.sub(r"\D", "", m)) <= 15)
 
 
 @functools.lru_cache(maxsize=2**16)  # real archives repeat phrases a lot, as in _Normalisers
@@ -773,6 +780,10 @@ def _is_calendar_date(year: str, month: str, day: str | None) -> bool:
 def _count(norm, phrase, value, key, kind, bad):
     c = norm.count(value or phrase)
     text = value or phrase
+    if c is None and (misread := _misread(text, _written_numbers(text), False)):
+        # The normaliser refuses "-6", "2.5" or "between 60 and 6": say why.
+        bad(key, misread[0], value=text, accepted=misread[1])
+        return None
     if c is None:
         # A figure must have a number; a count phrase without digits ("several members"
         # the normaliser cannot read) is a count unknown, as when the key is left out.

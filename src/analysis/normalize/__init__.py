@@ -10,10 +10,14 @@ as a careful coder would, in English, Russian and Ukrainian:
 - ``parse_date(text, reference=None) -> DateSpan | None``: dates and spans with their
   precision; ``reference`` is the publication date;
 - ``resolve_place(text) -> list[Place]``: regions (ISO 3166-2), towns (as their region
-  with ``locality``) and countries (ISO 3166-1).
+  with ``locality``) and countries (ISO 3166-1), by name or, for a text that is only a
+  list of codes ("RU-IN", "UA-65|UA-23", "UZ"), by code.
 
 All four accept any value and never raise on it: they return None or [] when the text
-states no such thing. Each caches the phrases it has parsed. For columns, use
+states no such thing. A figure written wrong gives None rather than another reading, so
+that the slip is seen: a negative head-count ("-5"), a range written high to low
+("between 50 and 10"), a fraction of a person ("2.5 people"), a date the calendar lacks
+("2022-02-30"), a number of more than 15 digits. Each caches the phrases it has parsed. For columns, use
 ``normalize_column`` or the ``*_table`` helpers, which parse each distinct phrase once.
 The conventions (what "several" or "late September" means) are in each module's
 docstring; the alias tables and their sources are described in ``analysis/data/README.md``.

@@ -10,18 +10,62 @@ A phrase is tokenised once; this module finds the number expressions in it:
 2. *expressions*: an atom or a range of two ("300-350", "between 300 and 350",
    "от 300 до 350", "2-3 million") with the qualifier written before or after it
    ("at least", "около", "понад", "or more").
+
+Each expression also says what a reader needs to reject it: whether a minus sign or word
+stands before it ("-5", "minus five"), whether it is a range written high to low
+("between 50 and 10", only when asked for: see ``find_expressions``) and whether its
+value is a whole number once multiplied ("2.5" is not, "1.5 million" is). Digit strings
+longer than ``MAX_DIGITS`` and numbers in scientific notation ("1e400") are not read at
+all, so no value is ever infinite.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
 from . import _vocab
 from ._text import Token, is_cyrillic, lemmas
 
 _DECIMAL_OR_GROUPS = re.compile(r"^\d+(?:[.,]\d+)*$")
+
+#: Longest number read, in digits. No head-count or amount comes near a quadrillion,
+#: every integer of 15 digits is exact as a float (up to 2**53), and a longer digit
+#: string is an identifier or pasted noise: one of 400 digits would overflow a float.
+MAX_DIGITS = 15
+_MAX_VALUE = 10**MAX_DIGITS
+
+#: Signs and words that make the number after them negative. The em dash is left out:
+#: prose uses it as punctuation ("the men—5 of them—were").
+_MINUS_SIGNS = frozenset({"-", "\u2212", "\u2013", "\u2012", "\ufe63", "\uff0d"})
+_MINUS_WORDS = frozenset({"minus", "минус", "мінус"})
+
+
+def read_decimal(text: str) -> Decimal | None:
+    """Exact value of a digit token, as ``read_number`` reads it."""
+    t = re.sub(r"[ \u00a0\u202f\u2009]", "", text)
+    if not _DECIMAL_OR_GROUPS.match(t) or sum(c.isdigit() for c in t) > MAX_DIGITS:
+        return None
+    seps = [c for c in t if c in ".,"]
+    if not seps:
+        return Decimal(t)
+    parts = re.split(r"[.,]", t)
+    if len(set(seps)) == 2:
+        last = seps[-1]
+        head, _, tail = t.rpartition(last)
+        other = "," if last == "." else "."
+        groups = head.split(other)
+        if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3 and head.count(last) == 0:
+            return Decimal("".join(groups) + "." + tail)
+        return None
+    if all(len(p) == 3 for p in parts[1:]) and len(parts[0]) <= 3:
+        return Decimal("".join(parts))  # thousands groups
+    if len(seps) == 1:
+        return Decimal(t.replace(",", "."))  # decimal
+    return None
 
 
 def read_number(text: str) -> float | None:
@@ -31,28 +75,11 @@ def read_number(text: str) -> float | None:
     decimals; with both marks the last one is the decimal ("1,234.56", "1.234,56").
     A separator followed by exactly three digits is read as thousands, which is what a
     head-count or an amount means in practice ("1.500" people, not one and a half).
-    Returns None for shapes that are not one number ("31.10.2024", "1.2.3").
+    Returns None for shapes that are not one number ("31.10.2024", "1.2.3") and for more
+    than ``MAX_DIGITS`` digits.
     """
-    t = re.sub(r"[ \u00a0\u202f\u2009]", "", text)
-    if not _DECIMAL_OR_GROUPS.match(t):
-        return None
-    seps = [c for c in t if c in ".,"]
-    if not seps:
-        return float(t)
-    parts = re.split(r"[.,]", t)
-    if len(set(seps)) == 2:
-        last = seps[-1]
-        head, _, tail = t.rpartition(last)
-        other = "," if last == "." else "."
-        groups = head.split(other)
-        if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3 and head.count(last) == 0:
-            return float("".join(groups) + "." + tail)
-        return None
-    if all(len(p) == 3 for p in parts[1:]) and len(parts[0]) <= 3:
-        return float("".join(parts))  # thousands groups
-    if len(seps) == 1:
-        return float(t.replace(",", "."))  # decimal
-    return None
+    value = read_decimal(text)
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +93,12 @@ class Atom:
     mult: int
     vague: tuple[int | None, int | None, int | None, str] | None  # (low, best, high, qualifier)
     kind: str  # "digits" | "words" | "vague"
+    exact: Decimal | None = None  # base as written, exactly (digits and words)
+
+    @property
+    def whole(self) -> bool:
+        """True when the value is a whole number: "1.5 million" is, "2.5" is not."""
+        return self.exact is None or _is_whole(self.exact * self.mult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +113,9 @@ class Expression:
     qualifier: str
     atoms: tuple[Atom, ...]
     year_like: bool  # every atom is a bare year (1900-2100 written without separators)
+    negative: bool = False  # a minus sign or word before it: "-5", "minus five"
+    descending: bool = False  # a range written high to low: "between 50 and 10" (low > high)
+    whole: bool = True  # every bound is a whole number
 
 
 def token_options(tokens: list[Token], lang: str | None) -> list[tuple[str, ...]]:
@@ -116,7 +152,45 @@ def _parse_number_words(words: list[str], language: str) -> float | None:
         value = parse_number(" ".join(words), language=language)
     except Exception:  # noqa: BLE001 - a library failure on odd input means "no number"
         return None
-    return float(value) if isinstance(value, (int, float)) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    # "a million million million ...": past MAX_DIGITS it is no count, and it may not fit a float.
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) >= _MAX_VALUE:
+        return None
+    return float(value)
+
+
+def _is_whole(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
+def _scientific_end(tokens: list[Token], i: int) -> int | None:
+    """End of a number in scientific notation starting at token i ("1e400", "1.5E-6")."""
+    j = i + 1
+    if j + 1 >= len(tokens) or tokens[j].key != "e" or tokens[j].spaced:
+        return None
+    j += 1
+    if tokens[j].text in ("+", "-") and not tokens[j].spaced and j + 1 < len(tokens):
+        j += 1
+    if tokens[j].kind != "num" or tokens[j].spaced:
+        return None
+    return j + 1
+
+
+def _minus_before(tokens: list[Token], i: int) -> bool:
+    """True when token i is a number with a minus sign or word before it.
+
+    A dash is a minus only when it touches the number and nothing before it: after a
+    number it joins a range ("300-350"), after a word it is a hyphen ("COVID-19").
+    """
+    if i == 0:
+        return False
+    before = tokens[i - 1]
+    if before.kind == "word":
+        return before.key in _MINUS_WORDS
+    if before.text not in _MINUS_SIGNS or tokens[i].spaced:
+        return False
+    return i == 1 or before.spaced or tokens[i - 2].kind == "punct"
 
 
 def _multiplier_at(tokens: list[Token], options: list[tuple[str, ...]], i: int) -> tuple[int, int]:
@@ -145,12 +219,18 @@ def find_atoms(tokens: list[Token], options: list[tuple[str, ...]], lang: str | 
     while i < n:
         tok = tokens[i]
         if tok.kind == "num":
-            base = read_number(tok.text)
-            if base is None:
-                i += 1
+            sci_end = _scientific_end(tokens, i)
+            if sci_end is not None:
+                i = sci_end  # "1e400 rubles": no count or amount is written so
                 continue
+            exact = read_decimal(tok.text)
+            if exact is None:
+                # Its multiplier goes with it: "1.2.3 million" is not "million".
+                i += 1 + _multiplier_at(tokens, options, i + 1)[1]
+                continue
+            base = float(exact)
             mult, used = _multiplier_at(tokens, options, i + 1)
-            atoms.append(Atom(i, i + 1 + used, base * mult, base, mult, None, "digits"))
+            atoms.append(Atom(i, i + 1 + used, base * mult, base, mult, None, "digits", exact))
             i += 1 + used
             continue
         if tok.kind != "word":
@@ -186,7 +266,7 @@ def find_atoms(tokens: list[Token], options: list[tuple[str, ...]], lang: str | 
                 j += 1
             value = _parse_number_words(words, language)
             if value is not None:
-                atoms.append(Atom(i, j, value, value, 1, None, "words"))
+                atoms.append(Atom(i, j, value, value, 1, None, "words", Decimal(value)))
                 i = j
                 continue
         i += 1
@@ -246,20 +326,29 @@ def _skip_currency_prefix(tokens: list[Token], options: list[tuple[str, ...]], s
     return start
 
 
-def _range_pair(a: Atom, b: Atom) -> tuple[float, float] | None:
-    """Values of a range of two digit/word atoms, sharing a trailing multiplier."""
+def _range_pair(a: Atom, b: Atom, descending: bool = False) -> tuple[float, float, bool] | None:
+    """(low, high, whether both are whole) of a range of two digit/word atoms, sharing a
+    trailing multiplier; None when they are no range. Bounds written high to low are a
+    range only when ``descending`` is asked for; equal bounds never are."""
     if a.value is None or b.value is None:
         return None
     low, high = a.value, b.value
+    low_whole = a.whole
     if a.mult == 1 and b.mult > 1 and a.base is not None and b.base is not None and a.base <= b.base:
         low = a.base * b.mult  # "2-3 million", "от 2 до 3 тыс."
-    if low >= high:
+        low_whole = a.exact is None or _is_whole(a.exact * b.mult)
+    if low == high or (low > high and not descending):
         return None
-    return low, high
+    return low, high, low_whole and b.whole
 
 
-def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: str | None) -> list[Expression]:
-    """Number expressions (ranges and qualifiers applied), left to right."""
+def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: str | None, descending: bool = False) -> list[Expression]:
+    """Number expressions (ranges and qualifiers applied), left to right.
+
+    With ``descending``, two numbers joined as a range but written high to low ("between
+    50 and 10", "50-10") make one expression with ``descending`` set, whose ``low`` is
+    above its ``high``; without it they are read as two numbers, the first on its own.
+    """
     atoms = find_atoms(tokens, options, lang)
     out: list[Expression] = []
     k = 0
@@ -283,24 +372,26 @@ def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: 
                 if between[0].key in ("до",) and opener not in _RANGE_OPENERS:
                     rng = None
                 else:
-                    rng = _range_pair(a, b)
+                    rng = _range_pair(a, b, descending)
             elif len(between) == 1 and opener in _RANGE_OPENERS and keys[0] == _RANGE_OPENERS[opener]:
-                rng = _range_pair(a, b)  # "between 300 and 350"
+                rng = _range_pair(a, b, descending)  # "between 300 and 350"
             if rng is not None:
                 end = b.end
                 if opener in _RANGE_OPENERS:
                     start = _skip_currency_prefix(tokens, options, start) - 1
         year_like = _is_year_like(a, tokens) and (rng is None or _is_year_like(b, tokens))  # type: ignore[arg-type]
+        negative = _minus_before(tokens, a.start)
         if rng is not None:
             qual_after, end2 = _qualifier_after(tokens, end)
-            out.append(Expression(start, end2 if qual_after else end, rng[0], None, rng[1], "range", (a, b), year_like))  # type: ignore[arg-type]
+            out.append(Expression(start, end2 if qual_after else end, rng[0], None, rng[1], "range", (a, b), year_like,  # type: ignore[arg-type]
+                                  negative, rng[0] > rng[1], rng[2]))
             k += 2
             continue
         qual, qstart = _qualifier_before(tokens, _skip_currency_prefix(tokens, options, start))
         qual_after, end2 = _qualifier_after(tokens, end)
         if a.kind == "vague":
             low, best, high, vq = a.vague  # type: ignore[misc]
-            out.append(Expression(qstart if qual else start, end, low, best, high, vq, (a,), False))
+            out.append(Expression(qstart if qual else start, end, low, best, high, vq, (a,), False, negative))
         else:
             q = qual or qual_after or "exact"
             v = a.value
@@ -310,7 +401,8 @@ def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: 
                 "approximately": (None, v, None),
                 "up_to": (None, None, v),
             }[q]
-            out.append(Expression(qstart if qual else start, end2 if qual_after else end, low, best, high, q, (a,), year_like))
+            out.append(Expression(qstart if qual else start, end2 if qual_after else end, low, best, high, q, (a,), year_like,
+                                  negative, False, a.whole))
         k += 1
     return out
 

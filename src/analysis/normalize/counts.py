@@ -18,8 +18,14 @@ Conventions (codebook vocabulary ``count_qualifier``):
 - Numbers that are not head-counts are skipped: ages ("aged 18 to 50", "16-year-old"),
   durations ("four years"), years ("in 2023", "born in 1994-2006"), days of a date
   ("7 April"), money ("1.5 million rubles", "$17,000"), percentages, numbers after "No."
-  or "Article". Words of quantity with no number ("a horde of", "loads of", "many")
-  give None.
+  or "Article", and identifiers: a number glued to letters, directly or by a hyphen
+  ("COVID-19", "Su-25", "T-72", "F16"). Words of quantity with no number ("a horde of",
+  "loads of", "many") give None.
+- A head-count the text gets wrong gives None rather than a different number, so that a
+  coder's slip is seen and fixed: a negative number ("-5", "minus five"), a range
+  written high to low ("between 50 and 10", "50-10") and a number of persons that is
+  not whole ("2.5 people"; "1.5 million" and "1,5 тысячи" are whole). The first number
+  that is not skipped as above decides: a later one is not read in its place.
 """
 
 from __future__ import annotations
@@ -101,6 +107,8 @@ def _excluded(expr: Expression, tokens: list[Token], options: list[tuple[str, ..
     after2 = tokens[expr.end + 1] if expr.end + 1 < len(tokens) else None
     if any(_vocab.currency_of(tokens[i].text, options[i]) is not None for i in range(max(expr.start - 1, 0), expr.end)):
         return True  # money: "$17,000", "over $17,000"
+    if _identifier(tokens, expr.atoms[0].start):
+        return True  # "COVID-19", "Su-25", "F16"
     if before is not None and (before.key in _NOT_COUNT_BEFORE or before.key.rstrip(".") in _NOT_COUNT_BEFORE):
         return True
     if before is not None and (before.text == "№" or before.text in ":/" or _vocab.currency_of(before.text, options[expr.start - 1]) is not None):
@@ -131,6 +139,24 @@ def _excluded(expr: Expression, tokens: list[Token], options: list[tuple[str, ..
     return False
 
 
+def _identifier(tokens: list[Token], i: int) -> bool:
+    """True when the digits at token i are glued to letters before them, directly or by a
+    hyphen: the number is part of a name ("COVID-19", "Su-25", "Т-72", "F16"), not a count."""
+    tok = tokens[i]
+    if tok.kind != "num" or tok.spaced or i == 0:
+        return False
+    before = tokens[i - 1]
+    if before.kind == "word":
+        return True
+    return before.text == "-" and not before.spaced and i >= 2 and tokens[i - 2].kind == "word"
+
+
+def _misstated(expr: Expression) -> bool:
+    """True when the number is no head-count as written: negative, a range written high
+    to low, or a number of persons that is not whole."""
+    return expr.negative or expr.descending or not expr.whole
+
+
 def _as_int(value: float | None) -> int | None:
     if value is None:
         return None
@@ -154,6 +180,8 @@ def _kin_sum(tokens: list[Token], options: list[tuple[str, ...]], exprs: list[Ex
             continue
         plural = (singular_key in kin and tok.key not in kin) if singular_key else ("plur" in grammemes(tok.text, lang))
         expr = by_end.get(i)
+        if expr is not None and _misstated(expr):
+            return None  # "-2 brothers": read (and refused) as a number below
         if expr is not None and expr.qualifier == "exact":
             n = _as_int(expr.best)
             start = expr.start
@@ -182,7 +210,7 @@ def _parse_count(text: str) -> Count | None:
         return None
     lang = cyrillic_language(text)
     options = token_options(tokens, lang)
-    exprs = find_expressions(tokens, options, lang)
+    exprs = find_expressions(tokens, options, lang, descending=True)
     kin = _kin_sum(tokens, options, exprs, lang)
     if kin is not None:
         return kin
@@ -190,6 +218,8 @@ def _parse_count(text: str) -> Count | None:
     for expr in exprs:
         if _excluded(expr, tokens, options, text_mixed):
             continue
+        if _misstated(expr):
+            return None  # not the next number instead: "between 50 and 10" is not 10
         values = [_as_int(v) for v in (expr.low, expr.best, expr.high)]
         if all(v is None for v in values) or any(v is not None and v < 0 for v in values):
             continue
@@ -205,6 +235,8 @@ def parse_count(text: object) -> Count | None:
     >>> parse_count("at least seven such cases")
     Count(low=7, best=7, high=None, qualifier='at_least')
     >>> parse_count("aged 18 to 50") is None
+    True
+    >>> parse_count("between 50 and 10") is None
     True
     """
     value = as_text(text)

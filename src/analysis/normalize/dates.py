@@ -21,8 +21,10 @@ Conventions (codebook vocabulary ``date_precision``):
 (the latest such date on or before the reference, since reports describe the past), and
 resolves "last year", "this spring", "on Friday". Without a reference such phrases give
 None rather than a guess, and so does a year given elsewhere in the text ("early
-September of that year"). A birth year or an age is not the date of an event: "men born
-in 1994-2006" gives None.
+September of that year"). A date written in figures that is not a day of the calendar
+("2022-13-01", "2022-02-30", "30/02/2024") gives None, not its year: the coder meant a
+day, and only they can say which. A birth year or an age is not the date of an event:
+"men born in 1994-2006" gives None.
 
 Libraries: month and weekday names (English, Russian, Ukrainian) are dateparser's
 language data; inflected forms it lacks ("сентябре", "листопаді") are lemmatised by
@@ -306,11 +308,13 @@ class _Parser:
             self.t[j].spaced for j in range(i + 1, i + 5)
         ):
             mo, d = self.t[i + 2].text, self.t[i + 4].text
-            if mo.isdigit() and d.isdigit() and len(mo) == 2 and len(d) == 2:
-                return self._checked(i + 5, y, int(mo), int(d))  # ISO 8601
-        if i + 4 < self.n and self.t[i + 1].text == "/" and self.t[i + 3].text == "/" and tok.text.isdigit():
+            if mo.isdecimal() and d.isdecimal() and len(mo) <= 2 and len(d) <= 2:
+                return self._checked(i + 5, y, int(mo), int(d))  # ISO 8601 (and 2022-9-5)
+        if i + 4 < self.n and self.t[i + 1].text == "/" and self.t[i + 3].text == "/" and tok.text.isdecimal():
             a, b, c = tok.text, self.t[i + 2].text, self.t[i + 4].text
-            if b.isdigit() and c.isdigit() and len(c) == 4:
+            if b.isdecimal() and c.isdecimal() and len(c) == 4 and max(len(a), len(b)) > 2:
+                return i + 5, _Partial(anaphoric=True)  # "100/02/2024": shaped as a day, but none
+            if b.isdecimal() and c.isdecimal() and len(c) == 4:
                 a_, b_ = int(a), int(b)
                 if a_ > 12 and b_ <= 12:
                     return self._checked(i + 5, int(c), b_, a_)
@@ -321,11 +325,13 @@ class _Parser:
                 return i + 5, _Partial(anaphoric=True)
         return None
 
-    def _checked(self, end: int, y: int, m: int, d: int) -> tuple[int, _Partial] | None:
+    def _checked(self, end: int, y: int, m: int, d: int) -> tuple[int, _Partial]:
+        """The day written in figures; unresolvable when the calendar has no such day
+        ("2022-02-30"), so that its year is not read in its place."""
         try:
             dt.date(y, m, d)
         except ValueError:
-            return None
+            return end, _Partial(anaphoric=True)
         return end, _Partial(year=y, month=m, day=d)
 
     def _year_after(self, j: int) -> tuple[int | None, int]:
@@ -396,7 +402,7 @@ class _Parser:
         y, end = self._year_after(j)
         if y is not None and season == "winter" and end < self.n and self.t[end].text in {"-", "/", "–"} and end + 1 < self.n:
             nxt = self.t[end + 1].text
-            if nxt.isdigit() and (len(nxt) == 2 and int(nxt) == (y + 1) % 100 or len(nxt) == 4 and int(nxt) == y + 1):
+            if nxt.isdecimal() and (len(nxt) == 2 and int(nxt) == (y + 1) % 100 or len(nxt) == 4 and int(nxt) == y + 1):
                 return self.skip_year_word(end + 2), _Partial(year=y + 1, season=season)
         if y is not None:
             return end, _Partial(year=y, season=season)

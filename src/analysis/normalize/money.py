@@ -11,6 +11,10 @@
   ``usd``/``usd_high``/``usd_qualifier``; any other goes to ``stated_equivalents``.
   ``usd`` is never computed here: conversion at an official rate is the cleaning step's
   job, and a dollar amount is read from ``amount`` (``usd`` stays empty).
+- Unlike ``parse_count``, a minus sign ("-500 rubles") or a range written high to low
+  ("$3,000-2,000") is not judged here: the number as written is read (500; 3,000), and
+  the cleaning step reports the slip. Numbers of more than 15 digits and scientific
+  notation ("1e400 rubles") are not read.
 
 Why not price-parser alone: it reads one price per string and reads "1,5 млн" as 1.5
 (it has no multipliers), "1.5 million rubles (over $17,000)" as a dollar price, and

@@ -25,6 +25,11 @@ Zaporizhzhya and Zaporizhia meet.
 
 Reading rules, each a decision a coder could question:
 
+- A text made only of ISO codes and separators ("RU-IN", "UA-43", "UZ", "UA-65|UA-23",
+  "UA-65, UA-23") is read as those codes: ISO 3166-2 codes of the reference file and
+  ISO 3166-1 alpha-2 country codes (pycountry), written in capitals. One unknown code
+  makes the whole list name nothing. Codes are not looked for in prose: "IN" in "men in
+  IN" is no India.
 - A name followed by "district"/"raion"/"район" is a district, whose names repeat across
   regions: it is not resolved ("the Sverdlovsk district in Perm" is Perm Krai only).
 - "X region"/"X Oblast" (or "X and Y regions") means the region: no locality, and for
@@ -668,8 +673,35 @@ def _tidy(places: list[Place]) -> list[Place]:
     return out
 
 
+#: A list of ISO codes and nothing else: "RU-IN", "UZ", "UA-65|UA-23", "UA-65, UA-23".
+_CODE_LIST = re.compile(r"\s*[A-Z]{2}(?:-[A-Z0-9]{1,3})?(?:\s*[,;|]\s*[A-Z]{2}(?:-[A-Z0-9]{1,3})?)*\s*")
+_CODE_SEPARATORS = re.compile(r"\s*[,;|]\s*")
+
+
+def _places_of_codes(text: str) -> tuple[Place, ...] | None:
+    """Places of a text that is a list of ISO codes; None when it is not one, and () when
+    a code is neither a region of the reference file nor a country."""
+    if not _CODE_LIST.fullmatch(text):
+        return None
+    import pycountry
+
+    regs = regions()
+    places = []
+    for code in _CODE_SEPARATORS.split(text.strip()):
+        if "-" in code:
+            if code not in regs:
+                return ()
+        elif pycountry.countries.get(alpha_2=code) is None:
+            return ()
+        places.append(_place(code, regs, None))
+    return tuple(_tidy(places))
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def _resolve_place(text: str, include_demonyms: bool) -> tuple[Place, ...]:
+    codes = _places_of_codes(text)
+    if codes is not None:
+        return codes
     return tuple(_Resolver(text, include_demonyms).resolve())
 
 
@@ -680,6 +712,8 @@ def resolve_place(text: object, *, include_demonyms: bool = False) -> list[Place
     ['UA-65', 'UA-23']
     >>> resolve_place("North Caucasus SOS")
     []
+    >>> [p.code for p in resolve_place("UA-65|UA-23")]
+    ['UA-65', 'UA-23']
     """
     value = as_text(text)
     if value is None:
