@@ -7,6 +7,7 @@ the field, the value and what would have been accepted.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +87,12 @@ def rel(path: Path | str, root: Path | None = None) -> str:
     if root is not None:
         # The path as given first: a link is named as the coder sees it, not by its target
         # (which may be missing, or loop back to itself).
-        plain = Path(os.path.abspath(p))
+        plain = os.path.abspath(p)
+        for base in _bases(os.path.abspath(root)):
+            # A bulk import names tens of thousands of files: a plain prefix is enough for them.
+            if plain.startswith(base) and plain[len(base):len(base) + 1] == os.sep and len(plain) > len(base) + 1:
+                return plain[len(base) + 1:]
+        plain = Path(plain)
         for base in (Path(os.path.abspath(root)), Path(root).resolve()):
             try:
                 return str(plain.relative_to(base))
@@ -97,3 +103,10 @@ def rel(path: Path | str, root: Path | None = None) -> str:
         except (ValueError, OSError, RuntimeError):
             pass
     return str(p)
+
+
+@functools.lru_cache(maxsize=8)
+def _bases(root: str) -> tuple[str, ...]:
+    # Resolving the root walks its links on disk: once per root, not once per file.
+    bases = (root, os.fspath(Path(root).resolve()))
+    return tuple(b for b in dict.fromkeys(bases) if b != os.sep)
