@@ -1866,8 +1866,8 @@ def write_outputs(build: Build, processed_dir: Path) -> list[str]:
     """Write every published file into a temporary folder, then swap it into place.
 
     Files are written one at a time (the outputs of a large archive are larger than the
-    memory a build should take; the CSV files are written by a second thread while this
-    one writes the Parquet files) and hashed as they are written. A failing writer leaves
+    memory a build should take; the CSV files are written by two more threads while this
+    one writes the Parquet files: Arrow does most of the work, outside Python's lock) and hashed as they are written. A failing writer leaves
     the published folder as it was; the previous folder is put back if the swap itself
     fails.
     """
@@ -1876,10 +1876,12 @@ def write_outputs(build: Build, processed_dir: Path) -> list[str]:
     processed_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{processed_dir.name}-", dir=processed_dir.parent))
     old = tmp.with_name(tmp.name + "-old")  # unique because tmp is
-    pool = ThreadPoolExecutor(max_workers=1)
+    pool = ThreadPoolExecutor(max_workers=2)
     try:
         digests: dict[str, str] = {}
-        csv_files = {f"{name}.csv": pool.submit(_write_csv, df, name, tmp / f"{name}.csv") for name, df in build.tables.items()}
+        # The largest tables first, so that the two writers finish at about the same time.
+        by_size = sorted(build.tables.items(), key=lambda item: -item[1].size)
+        csv_files = {f"{name}.csv": pool.submit(_write_csv, df, name, tmp / f"{name}.csv") for name, df in by_size}
         for name, df in build.tables.items():
             buf = io.BytesIO()
             df.to_parquet(buf, index=False, engine="pyarrow", compression="zstd")
