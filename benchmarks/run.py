@@ -624,8 +624,11 @@ def machine() -> dict:
     except OSError:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
-                                capture_output=True, text=True).stdout.strip())
+    # The files this run writes itself do not count as changes to the code measured.
+    own = {RESULTS_MD.relative_to(PROJECT_ROOT).as_posix(), SCALING_PNG.relative_to(PROJECT_ROOT).as_posix()}
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True).stdout
+    dirty = any(line[3:].strip() not in own for line in status.splitlines() if line.strip())
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1) if mem_gib else None,
             "python": platform.python_version(), "os": platform.platform(),
             "date": dt.datetime.now().isoformat(timespec="minutes"), "commit": commit + (" (with uncommitted changes)" if dirty else "")}
@@ -634,8 +637,8 @@ def machine() -> dict:
 def code_state() -> str:
     """Which code was measured: the commit, and a fingerprint of the package's source as it is on disk.
 
-    Other engineers change the package while benchmarks run; two measurements with the same
-    fingerprint measured the same code.
+    The package may change between the runs of different sizes; two measurements with the
+    same fingerprint measured the same code.
     """
     import hashlib
 
@@ -803,6 +806,33 @@ def pipeline_table(p: dict) -> list[str]:
     return rows
 
 
+def machine_load_lines(results: dict) -> list[str]:
+    """What else the machine was doing, from the whole-pipeline steps' /proc/stat figures."""
+    steps = [r for r in results.get("pipeline", {}).get("steps", {}).values()
+             if r.get("ok") and r.get("machine_util") is not None and r.get("seconds", 0) >= 1]
+    if not steps:
+        return []
+    ncpu = steps[0].get("ncpu") or os.cpu_count() or 1
+    # The machine's busy share not explained by the step's own processes: other users' work.
+    other = max(max(0.0, r["machine_util"] - r["cores_used"] / ncpu) for r in steps)
+    return [f"- Load from other processes during the whole-pipeline runs: up to {100 * other:.0f}% of the machine's "
+            f"CPU time (from /proc/stat, less the steps' own use); times carry that noise."]
+
+
+#: Profile entries that are not work of their own, with what they stand for.
+_PROFILE_LABELS = {
+    "> result (analysis/build.py": "waiting for the helper process's readings of the phrases (its work runs in "
+                                 "another process, outside this profile)",
+}
+
+
+def _profile_label(function: str) -> str:
+    for prefix, label in _PROFILE_LABELS.items():
+        if prefix in "> " + function.strip():
+            return f"`{function.strip()}`: {label}"
+    return f"`{function.strip()}`"
+
+
 def profile_lines(prof: dict) -> list[str]:
     if not prof:
         return ["Not profiled in this run."]
@@ -816,11 +846,11 @@ def profile_lines(prof: dict) -> list[str]:
            "| function | seconds | share |", "|---|---:|---:|"]
     total = prof.get("profile_total_s") or prof["seconds"]
     for ph in prof.get("phases", []):
-        out.append(f"| `{ph['function'].strip()}`{' (in process)' if ph['function'].startswith('  ') else ''} | "
+        out.append(f"| {_profile_label(ph['function'])}{' (in process)' if ph['function'].startswith('  ') else ''} | "
                    f"{ph['seconds']:.1f} | {100 * ph['seconds'] / total:.0f}% |")
     out += ["", "Functions of the package with the most time including callees:", "", "| function | seconds |", "|---|---:|"]
     for f in prof.get("top_inclusive", [])[:15]:
-        out.append(f"| `{f['function']}` | {f['seconds']:.1f} |")
+        out.append(f"| {_profile_label(f['function'])} | {f['seconds']:.1f} |")
     out += ["", "Hotspots by self time (time in the function's own code):", "", "| function | seconds |", "|---|---:|"]
     for f in prof.get("top_self", [])[:15]:
         out.append(f"| `{f['function']}` | {f['seconds']:.1f} |")
@@ -843,7 +873,7 @@ def write_markdown(results: dict) -> str:
         f"- Memory: {m['memory_gib']} GiB",
         f"- Python {m['python']} on {m['os']}",
         f"- Written: {m['date']}, commit {m['commit']}",
-        "- Other engineers were working on the same machine during the runs, so times carry some noise.",
+        *machine_load_lines(results),
         "",
         "## Targets",
         "",
