@@ -116,6 +116,39 @@ def normalise(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _kernel_manager_class():
+    """The kernel manager papermill starts kernels with: on POSIX, one that talks to its
+    kernel over Unix sockets named after the kernel's own connection file.
+
+    Over TCP, jupyter_client picks free ports by binding and releasing them before the
+    kernel binds them; kernels started at the same moment by parallel workers can be given
+    the same port, and the loser fails with "Address already in use" after a minute's
+    wait. Socket files under a random name per kernel cannot collide (jupyter_client's
+    own default name for them is one fixed name in the working folder, which collides
+    just the same).
+    """
+    from jupyter_client import AsyncKernelManager
+
+    if os.name != "posix":
+        return AsyncKernelManager
+    import tempfile
+    import uuid
+
+    from traitlets import default
+
+    class UnixSocketKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self):
+            # The sockets are "<this>-<n>"; a short path stays within the 104-byte limit of socket names.
+            return os.path.join(tempfile.gettempdir(), f"nbk-{uuid.uuid4().hex[:16]}")
+
+    return UnixSocketKernelManager
+
+
 def execute(job: Job) -> tuple[str, str | None]:
     """Run one job (in a worker process); returns (name, error message or None)."""
     import papermill as pm
@@ -132,6 +165,7 @@ def execute(job: Job) -> tuple[str, str | None]:
             # The kernel logs a transport warning at every start (it only talks to this
             # process, on loopback); keep the progress display readable.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            kernel_manager_class=_kernel_manager_class(),
         )
     except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
         return job.name, f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}"
