@@ -6,6 +6,7 @@ import warnings
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -94,6 +95,30 @@ def test_map_values_follow_the_multi_region_rule(tables, regions, countries):
     assert styles.loc["RU-VLA", "fill"] == F.COUNT_UNKNOWN_COLOR
     assert fig.regions_outside_view == ["RU-NVS"]  # Novosibirsk lies east of the west view
     assert any("*" in t for t in _texts(fig))
+
+
+def test_regions_outside_the_view_are_drawn_and_labelled_in_an_inset(tables, regions, countries):
+    fig = F.region_map(tables["incidents"], tables["sources"], regions=regions, countries=countries)
+    inset = fig.locator_inset
+    assert inset is not None
+    nvs = fig.region_styles.set_index("iso_3166_2").loc["RU-NVS"]
+    # Novosibirsk's value is written in the inset, in its class colour, and the side list points there.
+    assert F._fmt_value(nvs["value"]) in [t.get_text() for t in inset.texts]
+    fills = {tuple(np.round(c, 3)) for coll in inset.collections for c in coll.get_facecolors()}
+    assert tuple(np.round(matplotlib.colors.to_rgba(nvs["fill"]), 3)) in fills
+    assert any("Novosibirsk" in t and "in the inset" in t for t in _texts(fig))
+    # The inset hides no label of the main view.
+    main = fig.axes[0]
+    box = inset.get_window_extent()
+    fig.canvas.draw()
+    assert not any(box.overlaps(t.get_window_extent()) for t in main.texts if t.get_text() and t.get_visible())
+
+
+def test_no_inset_when_every_region_is_in_view(tables, regions, countries):
+    events = tables["incidents"]
+    west = events[~events["region_code"].fillna("").str.contains("RU-NVS")]
+    fig = F.region_map(west, tables["sources"], regions=regions, countries=countries)
+    assert fig.regions_outside_view == [] and fig.locator_inset is None
 
 
 def test_flow_map_draws_the_crimea_unit_and_central_asian_flows(tables, regions, countries):

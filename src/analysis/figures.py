@@ -314,6 +314,14 @@ def region_map(
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
+    fig.locator_inset = None
+    if len(outside):
+        # The inset goes in the first corner where it hides no label of the main view.
+        at = [((p.x - x0) / (x1 - x0), (p.y - y0) / (y1 - y0)) for p in inside["pt"]]
+        corners = [[0.60, 0.58, 0.40, 0.42], [0.60, 0.0, 0.40, 0.42], [0.0, 0.58, 0.40, 0.42]]
+        free = [c for c in corners if not any(c[0] - 0.03 <= u <= c[0] + c[2] + 0.03 and c[1] - 0.03 <= v <= c[1] + c[3] + 0.03
+                                               for u, v in at)]
+        fig.locator_inset = _locator_inset(ax, styles, ctx, box(x0, y0, x1, y1), crs, outside, (free or corners)[0])
 
     handles = []
     present = set(styles["value_class"])
@@ -341,7 +349,7 @@ def region_map(
             shown, detail = detail, f"{_fmt_value(r['persons_best'])} persons, best" if r["persons_best"] > 0 else "count unknown"
         if r["n_count_unknown"] and r["value"] > 0 and value == "persons":
             detail += f", {r['n_count_unknown']} count unknown"
-        where = "" if r["pt"].within(view) else ", outside the view"
+        where = "" if r["pt"].within(view) else ", in the inset"
         lines.append(f"{textwrap.shorten(str(r['name_en']), 32, placeholder='…')}: {shown}{'*' if r['n_incidents_shared'] else ''}\n   ({detail}{where})")
     if lines:
         shown_lines = lines[:12] + ([f"… and {len(lines) - 12} more regions"] if len(lines) > 12 else [])
@@ -352,6 +360,43 @@ def region_map(
     fig.region_styles = styles
     fig.regions_outside_view = list(outside["iso_3166_2"])
     return fig
+
+
+def _locator_inset(ax, styles: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, view, crs: str, outside: gpd.GeoDataFrame,
+                   where: list[float]):
+    """A small map of the whole of both countries in a corner of the map (``where``: x, y,
+    width, height as fractions of the axes), for the regions with incidents that lie
+    outside the main view: drawn and labelled as on the main map, with the main view
+    outlined."""
+    full = EXTENTS["full"]["crs"]
+    inset = ax.inset_axes(where)
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#9a9a9a")
+        spine.set_linewidth(0.6)
+    whole = styles.to_crs(full)
+    whole.plot(ax=inset, color=whole["fill"], edgecolor="none")
+    for iso, style in COUNTRY_STYLES.items():
+        countries[countries["iso_a2"] == iso].to_crs(full).plot(ax=inset, facecolor="none", edgecolor=style["edgecolor"], linewidth=0.4)
+    main_view = gpd.GeoSeries([view.segmentize(view.length / 200)], crs=crs).to_crs(full)
+    main_view.boundary.plot(ax=inset, color=INK, linewidth=0.6, linestyle="--")
+    labelled = whole[whole["iso_3166_2"].isin(outside["iso_3166_2"])]
+    for _, r in labelled.iterrows():
+        pt = r.geometry.representative_point()
+        num = _fmt_value(r["value"]) if r["value"] > 0 else "?"
+        inset.annotate(num + ("*" if r["n_incidents_shared"] else ""), (pt.x, pt.y), ha="center", va="center", fontsize=6.5,
+                       fontweight="bold", color=INK, bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8})
+    x0, y0, x1, y1 = whole.total_bounds
+    pad = 0.03 * (x1 - x0)
+    inset.set_xlim(x0 - pad, x1 + pad)
+    inset.set_ylim(y0 - pad, y1 + pad)
+    inset.set_xlabel("")
+    inset.set_ylabel("")  # geopandas names the projected axes; the inset needs no axis titles
+    inset.set_title("whole map (dashed: main view)", fontsize=6, color="#5a5a5a", pad=2)
+    return inset
 
 
 def _fmt_value(v: float) -> str:
