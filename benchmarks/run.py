@@ -455,7 +455,6 @@ def run_child(step: str, root: Path, *, records: int = 0, seed: int = 0, profile
     result["process_cpu_s"] = watch.cpu_s
     # The step's own maximum, or the sampled total of its process tree (the build forks a
     # helper process for large archives) when that is higher.
-    result["own_peak_rss_mb"] = result.get("peak_rss_mb")
     result["peak_rss_mb"] = max(result.get("peak_rss_mb") or 0.0, watch.peak_rss_mb)
     return result
 

@@ -50,8 +50,6 @@ MAX_PERSONS_PER_INCIDENT = 1_000_000
 #: Record files at least this large are read with a helper process for the date, place and count
 #: phrases (forking it and loading its gazetteer takes seconds: worth it for bulk imports only).
 HELPER_MIN_RAW_BYTES = 32 * 1024 * 1024
-#: Currencies the Bank of Russia table converts; other ISO 4217 codes are kept unconverted.
-CONVERTIBLE = ("RUB", "USD", "EUR")
 WITHHELD = "[withheld]"
 # The normalisers read a number out of a longer phrase and skip the rest: right for a
 # source's words ("Three of the men"), but a coder's slip then passes as a different

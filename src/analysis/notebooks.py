@@ -18,6 +18,7 @@ notebooks are stripped of papermill's timings, so the same inputs give the same 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -116,6 +117,7 @@ def normalise(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+@functools.cache
 def _kernel_manager_class():
     """The kernel manager papermill starts kernels with: on POSIX, one that talks to its
     kernel over Unix sockets named after the kernel's own connection file.
