@@ -20,7 +20,7 @@ import yaml
 from analysis import build, codebook, config
 from analysis.problems import BuildError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
 
 

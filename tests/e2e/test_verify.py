@@ -11,7 +11,7 @@ import pytest
 
 from analysis import verify
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUILT = (ROOT / "reports" / "output" / "report.pdf").exists() and (ROOT / "data" / "processed" / "MANIFEST").exists()
 
 

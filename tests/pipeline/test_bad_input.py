@@ -36,7 +36,7 @@ import yaml
 from analysis import build, config
 from analysis.problems import BuildError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
 REFERENCE = ROOT / "data" / "reference"
 TODAY = dt.date(2026, 11, 21)  # also COERCION_TODAY of the subprocess runs: "the future" is fixed

@@ -15,7 +15,7 @@ import pytest
 
 from analysis import build, config
 
-BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH_DIR))
 
 import synthetic  # noqa: E402

@@ -30,8 +30,8 @@ from fixtures.tables import frames, write_processed
 # builds below are made once.
 pytestmark = pytest.mark.xdist_group("report-render")
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = Path(__file__).parent / "fixtures" / "report" / "project"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "report" / "project"
 
 
 def _has_chromium() -> bool:
