@@ -159,7 +159,7 @@ def _summarise_profile(session) -> dict:
 
     phases: list[dict] = []
     frames = list(walk(root)) if root is not None else []
-    run = next((f for f in frames if f.function == "run" and (f.file_path or "").endswith("analysis/build.py")), None)
+    run = next((f for f in frames if f.function == "run" and (f.file_path or "").endswith("analysis/clean/__init__.py")), None)
     if run is not None:
         for label, t in grouped(run.children):
             phases.append({"function": label, "seconds": round(t, 2)})
@@ -820,7 +820,7 @@ def machine_load_lines(results: dict) -> list[str]:
 
 #: Profile entries that are not work of their own, with what they stand for.
 _PROFILE_LABELS = {
-    "> result (analysis/build.py": "waiting for the helper process's readings of the phrases (its work runs in "
+    "> result (analysis/clean/readings.py": "waiting for the helper process's readings of the phrases (its work runs in "
                                  "another process, outside this profile)",
 }
 

@@ -7,7 +7,7 @@ any folder inside ``data/``), what a coders' team with a large archive would han
 - ``raw/sources.csv``: one row per synthetic source (ids ``synthetic-NNNNNN``, outlet
   ``SYNTHETIC``), with the SHA-256 of its archived text;
 - ``raw/incidents/synthetic-NNNNNN.csv``: the flat CSV bulk format
-  (``analysis.rawio.FLAT_COLUMNS``), one file per source;
+  (``analysis.clean.raw.FLAT_COLUMNS``), one file per source;
 - ``sources/synthetic-NNNNNN.txt``: the archived text of each source: a header line saying
   it is synthetic, then one paragraph per record holding every quote the record uses, so
   every quote verifies.
@@ -355,7 +355,7 @@ def _pipe(items: list[str]) -> str:
 
 def generate(n_records: int, root: Path | None = None, seed: int = 0, *, force: bool = False, quiet: bool = False) -> SyntheticSet:
     """Write a synthetic set of ``n_records`` raw records under ``root`` (reused when already there)."""
-    from analysis.rawio import FLAT_COLUMNS
+    from analysis.clean.raw import FLAT_COLUMNS
 
     root = Path(root or default_root(n_records, seed))
     _check_target(root)

@@ -18,6 +18,21 @@ from typing import Iterable
 #: Separator of multi-valued cells (several regions, sources, coercion methods).
 MULTI_SEP = "|"
 
+
+def split_multi(value: object) -> list[str]:
+    """The values of a multi-valued cell ('UA-65|UA-23' -> ['UA-65', 'UA-23']); [] when empty or missing."""
+    if not isinstance(value, str) or not value:
+        return []
+    return [v for v in value.split(MULTI_SEP) if v]
+
+
+def join_multi(values, unique: bool = True) -> str | None:
+    """The non-empty values joined into one multi-valued cell (each once, in first order); None when there are none."""
+    vals = [v for v in values if v]
+    if unique:
+        vals = list(dict.fromkeys(vals))
+    return MULTI_SEP.join(vals) if vals else None
+
 # --------------------------------------------------------------------------------------
 # Closed vocabularies
 # --------------------------------------------------------------------------------------

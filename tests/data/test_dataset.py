@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from analysis import build, codebook, config
+from analysis.clean.inputs import load_sources
 from analysis.problems import BuildError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,14 +173,14 @@ def test_source_hashes_are_recomputed_and_a_changed_archive_fails(tmp_path):
     archive = tmp_path / "archive"
     shutil.copytree(config.SOURCES_DIR, archive)
     problems: list = []
-    sources, texts = build.load_sources(RAW, archive, ROOT, problems)
+    sources, texts = load_sources(RAW, archive, ROOT, problems)
     assert not problems and len(texts) == len(sources) == 5
     for row in sources.itertuples():
         assert hashlib.sha256((archive / row.archive_file).read_bytes()).hexdigest() == row.sha256
     target = archive / sources.iloc[2]["archive_file"]
     target.write_text(target.read_text().replace("thirty", "forty"))
     problems = []
-    build.load_sources(RAW, archive, ROOT, problems)
+    load_sources(RAW, archive, ROOT, problems)
     assert len(problems) == 1
     message = str(problems[0])
     assert "data/raw/sources.csv:4" in message and "sha256" in message and sources.iloc[2]["archive_file"] in message

@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 from analysis import build, config
+from analysis.clean import publish
 from analysis.problems import BuildError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -682,13 +683,13 @@ def test_the_accounting_counts_bulk_records_merged_and_rejected(tmp_path):
 
 def test_the_accounting_check_catches_a_lost_record(monkeypatch, tmp_path):
     """The accounting is checked on the published tables: dropping a row is caught, even under -O."""
-    original = build._typed
+    original = publish.typed
 
     def lossy(name, df):
         out = original(name, df)
         return out.iloc[1:] if name == "merges" else out
 
-    monkeypatch.setattr(build, "_typed", lossy)
+    monkeypatch.setattr(publish, "typed", lossy)
     with pytest.raises(build.AccountingError, match="records read, but"):
         build.run(processed_dir=tmp_path / "p", today=TODAY)
     assert not (tmp_path / "p").exists()

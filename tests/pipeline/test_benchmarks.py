@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import build, config
+from analysis.clean import helper
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH_DIR))
@@ -53,8 +54,8 @@ def test_the_synthetic_archive_is_clean_input_marked_synthetic(archive, tmp_path
 def test_the_helper_process_gives_the_same_bytes(archive, tmp_path, monkeypatch):
     alone = tmp_path / "alone"
     _build(archive, alone)
-    monkeypatch.setattr(build, "HELPER_MIN_RAW_BYTES", 0)
-    assert build._Helper.for_archive(archive / "raw") is not None, "this machine cannot fork a helper"
+    monkeypatch.setattr(helper, "HELPER_MIN_RAW_BYTES", 0)
+    assert helper.Helper.for_archive(archive / "raw") is not None, "this machine cannot fork a helper"
     with_helper = tmp_path / "helper"
     _build(archive, with_helper)
     assert (with_helper / "MANIFEST").read_text() == (alone / "MANIFEST").read_text()
@@ -80,6 +81,6 @@ def test_the_helper_process_reports_the_same_problems(archive, tmp_path, monkeyp
         return err.value.report()
 
     alone = problems()
-    monkeypatch.setattr(build, "HELPER_MIN_RAW_BYTES", 0)
+    monkeypatch.setattr(helper, "HELPER_MIN_RAW_BYTES", 0)
     assert problems() == alone
     assert f"incidents/{first.name}:{row + 2}" in alone and "field 'date'" in alone and "Smarch" in alone

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from analysis import build, codebook, config
 from analysis.problems import BuildError
-from analysis.rawio import FLAT_COLUMNS
+from analysis.clean.raw import FLAT_COLUMNS
 
 TODAY = dt.date(2026, 11, 21)
 
