@@ -29,7 +29,7 @@ NB_STAMP := build/notebooks/.executed
 REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*)
 REPORT := reports/output/report.html reports/output/report.pdf
 
-.PHONY: help env data notebooks report test lab verify bench lock clean
+.PHONY: help env data notebooks report test test-fast lab verify bench lock clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,6 +67,9 @@ $(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG)
 
 test: $(REPORT) ## Run the whole test suite (builds the report first: the tests check it)
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: $(ENV_STAMP) ## Unit and pipeline tests only (no build needed, about a minute): the coder's loop
+	$(PY) -m pytest -n 2 --dist loadgroup tests/unit tests/pipeline
 
 lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel
 	$(PY) -m ipykernel install --sys-prefix --name coercion-monitor --display-name "Python (coercion monitor)" >/dev/null

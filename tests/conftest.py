@@ -25,8 +25,8 @@ def tables() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def real_processed_dir() -> Path:
-    """data/processed when the pipeline has built it; tests that need it skip otherwise."""
+    """data/processed as the pipeline built it (`make test` builds it first; a missing build fails, never skips)."""
     path = Path(config.PROCESSED_DIR)
     if not (path / "incidents.parquet").exists():
-        pytest.skip("data/processed has not been built (run `make data`)")
+        pytest.fail(f"{path} has not been built: run `make data` (make test does) before the data tests")
     return path

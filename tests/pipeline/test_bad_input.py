@@ -1,6 +1,7 @@
 """A catalogue of malformed and hostile inputs, each run through the real cleaning step.
 
-Every case copies data/raw and the archive of source texts to a temporary folder, breaks
+Every case copies the frozen seed records (tests/fixtures/seed/raw, a snapshot of the five
+seed reports' records) and the archive of source texts to a temporary folder, breaks
 one thing (or, for "several errors", a few things in different files) and runs the build.
 A refused input must be reported in one line that names the file and line, the record,
 the field, the value and what would be accepted, and nothing may be written. Inputs that
@@ -16,7 +17,6 @@ subprocess to check the exit code and what a coder sees on stderr. Adding a case
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import os
@@ -36,11 +36,12 @@ import yaml
 from analysis import build, config
 from analysis.clean import publish
 from analysis.problems import BuildError
+from fixtures import SEED_RAW, SEED_TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
-RAW = ROOT / "data" / "raw"
+RAW = SEED_RAW
 REFERENCE = ROOT / "data" / "reference"
-TODAY = dt.date(2026, 11, 21)  # also COERCION_TODAY of the subprocess runs: "the future" is fixed
+TODAY = SEED_TODAY  # also COERCION_TODAY of the subprocess runs: "the future" is fixed for the frozen records
 
 SOURCES = "raw/sources.csv"
 INSIDER = "raw/incidents/theinsider-2024-09.yaml"
@@ -691,5 +692,5 @@ def test_the_accounting_check_catches_a_lost_record(monkeypatch, tmp_path):
 
     monkeypatch.setattr(publish, "typed", lossy)
     with pytest.raises(build.AccountingError, match="records read, but"):
-        build.run(processed_dir=tmp_path / "p", today=TODAY)
+        build.run(raw_dir=RAW, processed_dir=tmp_path / "p", today=TODAY)
     assert not (tmp_path / "p").exists()
