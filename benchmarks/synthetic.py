@@ -52,7 +52,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 #: Bump when the generator's output changes, so cached synthetic sets are regenerated.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 SOURCE_PREFIX = "synthetic-"
 OUTLET = "SYNTHETIC"
 TEXT_HEADER = (
@@ -515,13 +515,14 @@ def generate(n_records: int, root: Path | None = None, seed: int = 0, *, force: 
 
             if kind == "incident":
                 if merge_into is None and u_sent[i] < SHARE_SENT:
-                    k = min(s_k[i], nn) if has_persons and exact else s_k[i]
+                    # Those sent and those killed are among the persons: never more than the persons' number.
+                    k = min(s_k[i], nn) if has_persons else s_k[i]
                     phrase = f"{_num(k, True)} of them" if k > 1 else "one of them"
                     sentence = f"Relatives said {phrase} {'was' if k == 1 else 'were'} sent to the front."
                     sentences.append(sentence)
                     put("sent_to_war", phrase, None, u_sent[i] * 3 % 1, sentence)
                 if merge_into is None and u_killed[i] < SHARE_KILLED:
-                    k = k_k[i]
+                    k = min(k_k[i], nn) if has_persons else k_k[i]
                     phrase = "one of the men" if k == 1 else f"{_num(k, True)} of the men"
                     sentence = f"Later {phrase} {'was' if k == 1 else 'were'} reported killed in action."
                     sentences.append(sentence)
@@ -569,8 +570,11 @@ def generate(n_records: int, root: Path | None = None, seed: int = 0, *, force: 
                 row[col["merge_reason"]] = "SYNTHETIC: a second report of the same detentions (same date, place and count)"
                 counts["merged"] += 1
             elif kind == "incident" and not excluded and u_overlap[i] < SHARE_OVERLAP and i > 0:
-                row[col["overlaps"]] = f"R{i - ((back[i] % i) or 1) + 1:07d}"
-                counts["overlaps"] += 1
+                # Only a coded incident of its own can share victims with another.
+                target = next((j for j in (i - 1 - ((back[i] + attempt * 7919) % i) for attempt in range(4)) if mergeable[j]), None)
+                if target is not None:
+                    row[col["overlaps"]] = f"R{target + 1:07d}"
+                    counts["overlaps"] += 1
             if u_claim[i] < SHARE_CLAIMED or (src_claims[s] and u_claim[i] < 0.3):
                 row[col["claimed_by"]] = CLAIMANTS[i % len(CLAIMANTS)]
             if restricted:

@@ -134,6 +134,10 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "range": "A range ('300-350'): low and high.",
         "unknown": "The source gives no number.",
     },
+    "count_subgroup": {
+        "sent_to_war": "Persons the sources say were sent to fight.",
+        "killed": "Persons the sources say were killed.",
+    },
     "metadata_confidence": {
         "high": "Metadata printed in the captured text or confirmed at the address.",
         "medium": "Inferred from the text and dated references, not confirmed.",
@@ -143,6 +147,8 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "match_kind": {
         "exact": "The quote occurs character for character in the archived text.",
         "whitespace": "The quote occurs once runs of whitespace are collapsed.",
+        "unicode": "The quote occurs once runs of whitespace are collapsed and both texts are in Unicode's composed form (NFC); "
+        "char_start and char_end are offsets into the archived text as it is.",
     },
 }
 
@@ -232,6 +238,10 @@ INCIDENTS = Table(
         Field("coercion", "string", "Coercion methods reported.", vocabulary="coercion", multi=True),
         *_count_fields("persons", "persons directly affected"),
         Field("persons_qualifier", "string", "How the sources qualify the number of persons.", vocabulary="count_qualifier", nullable=False),
+        Field("persons_raised_to_fit", "string", "Set when the sources count fewer persons affected than they say were sent to fight "
+              "or killed (those are among the persons): the subgroup whose firm minimum the persons' lower bound and best estimate "
+              "were raised to ('several' detained, four sent to the front: at least four). Empty when the counts fit as stated.",
+              vocabulary="count_subgroup"),
         *_count_fields("sent_to_war", "persons reported sent to fight"),
         Field("killed_low", "integer", "Lowest number of victims reported killed.", unit="persons", minimum=0),
         Field("killed_high", "integer", "Highest number of victims reported killed.", unit="persons", minimum=0),

@@ -110,3 +110,21 @@ def _bases(root: str) -> tuple[str, ...]:
     # Resolving the root walks its links on disk: once per root, not once per file.
     bases = (root, os.fspath(Path(root).resolve()))
     return tuple(b for b in dict.fromkeys(bases) if b != os.sep)
+
+
+def irregular(path: Path | str) -> str | None:
+    """Why ``path`` is not a regular file to read (a FIFO would block the reader forever,
+    a device never end), or None when it is one. A link is followed to its target."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "not found"
+    except OSError as e:
+        return f"cannot be read: {e.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    return f"not a regular file: {kind}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
-from .problems import Problem, rel
+from .problems import Problem, irregular, rel
 
 BOUNDARIES_FILE = "admin1_ru_ua.geojson"
 COUNTRIES_FILE = "admin0_context.geojson"
@@ -61,6 +61,8 @@ class Reference:
         the result is empty.
         """
         try:
+            if why := irregular(self.boundaries_path):
+                raise OSError(0, why)
             return {p["iso_3166_2"]: (p["name_en"], p.get("occupation_status") or NOT_OCCUPIED)
                     for p in self.region_properties()}
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -79,6 +81,9 @@ class Reference:
         shown = rel(path, root)
         if not path.exists():
             problems.append(Problem(shown, "missing", accepted=_RATES_ACCEPTED))
+            return {}
+        if why := irregular(path):
+            problems.append(Problem(shown, why, accepted=_RATES_ACCEPTED))
             return {}
         try:
             df = pd.read_csv(path, usecols=["date", "currency", "rub_per_unit"], dtype="string", encoding="utf-8")

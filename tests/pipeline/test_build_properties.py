@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from analysis import build, codebook, config
 from analysis.problems import BuildError
 from analysis.clean.raw import FLAT_COLUMNS
+from analysis.normalize import parse_count, parse_date
 
 TODAY = dt.date(2026, 11, 21)
 
@@ -71,6 +72,32 @@ COUNT_VALUES_BAD = ["between 60 and 6", "-5", "minus five", "2.5", "6000000000",
 
 TEXT = st.text(max_size=30)
 NUMBERS = st.integers(-10**6, 10**10).map(str)
+INF = float("inf")
+
+
+def count_range(text: str) -> tuple[float, float] | None:
+    """The persons a count phrase allows, [low, high] (an 'about' figure allows its best only)."""
+    c = parse_count(text)
+    if c is None:
+        return None
+    low = c.low if c.low is not None else c.best if c.best is not None else 0
+    high = c.high if c.high is not None else c.best if c.qualifier == "approximately" else INF
+    return low, high
+
+
+def count_fits(phrase: str, value: str) -> bool:
+    """A valid coder's value reads within what its phrase says."""
+    a, b = count_range(phrase) or (0, INF), count_range(value) or (0, INF)
+    return max(a[0], b[0]) <= min(a[1], b[1])
+
+
+def date_fits(phrase: str, value: str) -> bool:
+    """A valid coder's value covers every year its phrase names."""
+    span = parse_date(value, reference=dt.date(2025, 6, 1))
+    years = {int(y) for y in re.findall(r"(?<!\d)20\d\d(?!\d)", phrase)}
+    if span is None or span.start is None or not years:
+        return True
+    return all(span.start.year <= y <= (span.end.year if span.end else 9999) for y in years)
 
 
 @st.composite
@@ -92,12 +119,16 @@ def raw_records(draw, valid: bool) -> list[dict]:
     def vocab(name: str, bad: list[str], only: list[str] | None = None):
         return pick(st.sampled_from(only or list(codebook.VOCABULARIES[name])), st.one_of(st.sampled_from(bad), TEXT))
 
-    def phrase(phrases, values_ok, values_bad):
-        """A phrase field: a plain phrase, or {phrase, value} with the coder's reading."""
-        if not draw(st.booleans()):
-            return draw(st.sampled_from(phrases))
-        return {"phrase": draw(st.sampled_from(phrases)),
-                "value": pick(st.sampled_from(values_ok), st.one_of(st.sampled_from(values_bad), TEXT, NUMBERS))}
+    def phrase(phrases, values_ok, values_bad, fits=lambda phrase, value: True):
+        """A phrase field: a plain phrase, or {phrase, value} with the coder's reading (one that fits the phrase)."""
+        said = draw(st.sampled_from(phrases))
+        ok = [v for v in values_ok if fits(said, v)]
+        if not ok or not draw(st.booleans()):
+            return said
+        return {"phrase": said, "value": pick(st.sampled_from(ok), st.one_of(st.sampled_from(values_bad), TEXT, NUMBERS))}
+
+    def text_of(field) -> str:
+        return field["value"] if isinstance(field, dict) else field
 
     n = draw(st.integers(1, 6))
     records: list[dict] = []
@@ -117,15 +148,20 @@ def raw_records(draw, valid: bool) -> list[dict]:
         rec["summary"] = pick(st.sampled_from(SUMMARIES), TEXT)
         if kind == "context":
             rec["context_type"] = vocab("context_type", ["sum"], only=["population", "proposal", "statement"])
-            rec["figure"] = phrase(COUNT_PHRASES, COUNT_VALUES_OK, COUNT_VALUES_BAD)
+            rec["figure"] = phrase(COUNT_PHRASES, COUNT_VALUES_OK, COUNT_VALUES_BAD, count_fits)
         if draw(st.booleans()):
-            rec["date"] = phrase(DATE_PHRASES, DATE_VALUES_OK, DATE_VALUES_BAD)
+            rec["date"] = phrase(DATE_PHRASES, DATE_VALUES_OK, DATE_VALUES_BAD, date_fits)
         if draw(st.booleans()):
             rec["place"] = phrase(PLACE_PHRASES, PLACE_VALUES_OK, PLACE_VALUES_BAD)
         for key in ("persons", "sent_to_war", "killed"):
             # Only incidents have counts; a count on another kind is one of the mistakes.
             if pick(st.just(kind == "incident"), st.just(True)) and draw(st.booleans()):
-                rec[key] = phrase(COUNT_PHRASES, COUNT_VALUES_OK, COUNT_VALUES_BAD)
+                persons = count_range(text_of(rec["persons"])) if "persons" in rec else None
+                # Those sent or killed are among the persons: a valid subgroup fits within their number.
+                fitting = [p for p in COUNT_PHRASES if key == "persons" or persons is None or (count_range(p) or (0,))[0] <= persons[1]]
+                rec[key] = phrase(pick(st.just(fitting), st.just(COUNT_PHRASES)), COUNT_VALUES_OK, COUNT_VALUES_BAD,
+                                  lambda said, value: count_fits(said, value) and
+                                  (key == "persons" or persons is None or (count_range(value) or (0,))[0] <= persons[1]))
         if draw(st.booleans()):
             phrases = draw(st.lists(MONEY, min_size=1, max_size=2, unique=True))
             rec["money"] = [{"phrase": ph, "purpose": vocab("purpose", ["bribe"])} for ph in phrases]

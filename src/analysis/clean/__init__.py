@@ -109,7 +109,7 @@ def process(sources: pd.DataFrame, texts: dict[str, str], raw: RawRecords, rates
     raw.records = raw.records[[col for col in raw.records.columns if col in ASSEMBLED_COLUMNS]]
     evidence = find_quotes(c.quotes.table(), raw.records["source"], c.coded, texts, c.found)
     texts.clear()  # the archived texts are not needed any more
-    readings = collect_readings(c, pending)
+    readings = collect_readings(c, pending, norm)
     if helper is not None:
         helper.close()  # its work is done: its memory goes before the tables are made
     problems.extend(c.found.sorted())

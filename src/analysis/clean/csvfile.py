@@ -1,7 +1,7 @@
 """The published CSV files, written a column at a time.
 
-Each file holds what ``DataFrame.to_csv(index=False, lineterminator="\\n")`` writes, built
-with Arrow a column at a time in chunks of rows (the text of a million rows is large).
+Each file is RFC 4180 CSV with line feeds, built with Arrow a column at a time in chunks of
+rows (the text of a million rows is large).
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ CSV_CHUNK_ROWS = 100_000
 
 
 def csv_chunks(df: pd.DataFrame, name: str):
-    """The table as CSV, in pieces: what ``DataFrame.to_csv(index=False, lineterminator="\\n")``
-    writes, built a column at a time.
+    """The table as CSV, in pieces, built a column at a time (RFC 4180 with line feeds).
 
-    Like to_csv (which hands its cells to Python's csv.writer), a cell is quoted when it
-    holds a comma, a double quote or a line feed, with double quotes doubled; missing
-    values are empty cells; numbers are written as Python writes them.
+    A cell is quoted when it holds a comma, a double quote, a line feed or a carriage
+    return, with double quotes doubled: a bare carriage return reads back as a line break
+    (``to_csv`` leaves it bare, and its CSV then gains a row). Missing values are empty
+    cells; numbers are written as Python writes them. Every file reads back equal to its
+    Parquet twin.
     """
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(df.columns)
@@ -57,7 +58,7 @@ def csv_cells(s: pd.Series, type_: str) -> pa.Array:
     if type_ == "number":  # Python's shortest repr, as to_csv writes floats
         return pa.array([None if v is pd.NA else str(v) for v in s.astype(object)], pa.large_string()).fill_null("")
     cell = as_text(s).fill_null("")
-    quote = pc.match_substring_regex(cell, '[,"\\n]')
+    quote = pc.match_substring_regex(cell, '[,"\\r\\n]')
     if not pc.any(quote).as_py():
         return cell
     mark = pa.scalar('"', pa.large_string())

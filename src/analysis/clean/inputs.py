@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import codebook
 from ..codebook import VOCABULARIES
-from ..problems import Problem, rel
+from ..problems import Problem, irregular, rel
 from .raw import find_control, read_text
 
 SOURCES_COLUMNS = tuple(f.name for f in codebook.SOURCES.fields)
@@ -154,12 +154,23 @@ class _Register:
 
     def _read_archived(self, row: dict, line: int, archive: str) -> None:
         apath = self.sources_dir / archive
+        accepted = "the name of a file in the archive (set COERCION_SOURCES_DIR to the archive's folder)"
+        if not apath.exists():
+            self.bad(row, line, "archive_file", f"not found in the archive directory {self.sources_dir}", accepted=accepted)
+            return
+        # Only regular files inside the archive are read: a link leading out of it would
+        # verify someone else's file, and a FIFO or a device would never end.
+        if not _inside(apath, self.sources_dir):
+            self.bad(row, line, "archive_file", f"a link leading out of the archive directory {self.sources_dir}",
+                     accepted="a regular file inside the archive directory")
+            return
+        if why := irregular(apath):
+            self.bad(row, line, "archive_file", why, accepted="a regular file inside the archive directory")
+            return
         try:
             data = apath.read_bytes()
         except OSError as e:
-            reason = f"not found in the archive directory {self.sources_dir}" if not apath.exists() else f"cannot be read: {e.strerror}"
-            self.bad(row, line, "archive_file", reason,
-                     accepted="the name of a file in the archive (set COERCION_SOURCES_DIR to the archive's folder)")
+            self.bad(row, line, "archive_file", f"cannot be read: {e.strerror}", accepted=accepted)
             return
         digest = hashlib.sha256(data).hexdigest()
         if digest != row["sha256"]:
@@ -171,3 +182,12 @@ class _Register:
         except UnicodeDecodeError as e:
             self.bad(row, line, "archive_file", f"the archived text is not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})",
                      accepted="a text saved as UTF-8")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, its links followed, lies inside ``folder`` (its links followed too)."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve(strict=True))
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True

@@ -9,6 +9,7 @@ process while this one looks for the quotes (see ``helper``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ class Pending:
     rows: np.ndarray
     codes: np.ndarray
     result: object  # a function giving the readings of the distinct phrases
+    valued: list  # (row, phrase, value, publication) of the rows whose text is a coder's value, to check once read
 
 
 def request_phrase_readings(c, norm, helper, regions: dict) -> dict[str, Pending]:
@@ -54,7 +56,10 @@ def request_phrase_readings(c, norm, helper, regions: dict) -> dict[str, Pending
             items = [(t, v, key == "figure", ctx) for t, v, ctx in
                      zip(pick(text, first), is_value[first].tolist(), is_context[first].tolist())]
         kind = "date" if key == "date" else "place" if key in PLACE_FIELDS else "count"
-        pending[key] = Pending(rows, codes, request_readings(kind, items, norm, helper, regions, c.today))
+        valued = np.flatnonzero(is_value)
+        pending[key] = Pending(rows, codes, request_readings(kind, items, norm, helper, regions, c.today),
+                               list(zip(valued.tolist(), pick(c.recs[f"{key}_phrase"], rows[valued]), pick(text, valued),
+                                        [publications[i] if i >= 0 else (None, None) for i in publication[rows[valued]]])))
     return pending
 
 
@@ -93,12 +98,15 @@ def _phrase_rows(c, key: str) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     return rows, text, is_value
 
 
-def collect_readings(c, pending: dict[str, Pending]) -> dict[str, tuple[np.ndarray, list]]:
-    """field -> (code of each record's reading or -1, the readings); refused phrases are problems."""
+def collect_readings(c, pending: dict[str, Pending], norm) -> dict[str, tuple[np.ndarray, list]]:
+    """field -> (code of each record's reading or -1, the readings); refused phrases are problems,
+    and so are coders' values that read well but contradict their phrase."""
     readings = {}
     for key, p in pending.items():
         results = p.result()
         failed = np.array([r[0] is not None for r in results] + [False], dtype=bool)[p.codes]
+        if key == "date" or key in COUNT_FIELDS or key == "figure":
+            check_value_against_phrase(c, key, [(p.rows[i], *rest) for i, *rest in p.valued if not failed[i]], norm)
         c.found.add(key, p.rows[failed], key, [results[k][0][0] for k in p.codes[failed]],
                     value=[results[k][0][2] for k in p.codes[failed]], accepted=[results[k][0][1] for k in p.codes[failed]], sub=3)
         code_of = np.full(len(c.recs), -1, dtype=np.int32)
@@ -134,3 +142,49 @@ def check_money(c, norm) -> list[tuple[int, str, object]]:
                 value=[results[k][0][2] for k in codes[failed]], accepted=[results[k][0][1] for k in codes[failed]],
                 line=money["_line"], pos=money["_index"], sub=m_sub + 4)
     return [(int(m_pos[r]), p, results[k][1]) for r, k, p in zip(m_rows[~failed], codes[~failed], pick(purpose, m_rows[~failed]))]
+
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def check_value_against_phrase(c, key: str, valued: list, norm) -> None:
+    """A coder's value resolves what its phrase leaves open; it may not contradict what the phrase
+    says: a count outside the phrase's own reading, a date outside the years the phrase names.
+    ``valued`` holds (record, phrase, value, publication) of the values that read well."""
+    for p, phrase, value, (pub, _) in valued:
+        why = _date_contradiction(norm, phrase, value, pub) if key == "date" else _count_contradiction(norm, phrase, value)
+        if why:
+            c.found.add(key, [p], key, f"the value contradicts its phrase {phrase!r}, {why}", value=value, sub=4,
+                        line=c.found.line(int(p), f"{key}_value", key),
+                        accepted="a value that resolves what the phrase leaves open (a year, a region, a number it implies), "
+                        "not another reading; correct the phrase or the value")
+
+
+def _count_contradiction(norm, phrase: str, value: str) -> str | None:
+    said, meant = norm.count(phrase), norm.count(value)
+    if said is None or meant is None:
+        return None
+    (a, b), (x, y) = _interval(said), _interval(meant)
+    return None if max(a, x) <= min(b, y) else f"which reads {_shown(a, b)}, not {_shown(x, y)}"
+
+
+def _interval(count) -> tuple[float, float]:
+    low = count.low if count.low is not None else count.best if count.best is not None else 0
+    high = count.high if count.high is not None else count.best if count.qualifier == "approximately" else float("inf")
+    return low, high
+
+
+def _shown(a: float, b: float) -> str:
+    def n(x):
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,}"
+    return n(a) if a == b else f"at least {n(a)}" if b == float("inf") else f"{n(a)}-{n(b)}"
+
+
+def _date_contradiction(norm, phrase: str, value: str, publication) -> str | None:
+    years = sorted({int(y) for y in _YEAR.findall(phrase)})
+    span = norm.date(value, publication) if years else None
+    if span is None or span.start is None:
+        return None
+    last = span.end.year if span.end is not None else 9999
+    outside = [y for y in years if not span.start.year <= y <= last]
+    return f"which names {', '.join(map(str, outside))}, outside the value's dates" if outside else None

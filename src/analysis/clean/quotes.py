@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from ..columnar import as_text, distinct, pick
 from .findings import STEPS, Findings
 
-MATCH_KINDS = ("exact", "whitespace")
+MATCH_KINDS = ("exact", "whitespace", "unicode")
 #: Quotes searched (and their phrases tested) at a time, to keep the Python strings few.
 QUOTE_CHUNK = 200_000
 
@@ -54,11 +55,15 @@ class QuoteQueue:
 
 
 class QuoteFinder:
-    """Finds quotes in the archived texts, exactly or with whitespace runs collapsed."""
+    """Finds quotes in the archived texts: exactly; else with whitespace runs collapsed; else
+    with both sides also in Unicode's composed form (NFC), so that a quote typed with
+    "é" as one character is found in a text that holds "e" and a combining accent. The
+    offsets are always those of the original text."""
 
     def __init__(self, texts: dict[str, str]):
         self.texts = texts
         self._collapsed: dict[str, tuple[str, np.ndarray]] = {}
+        self._composed: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
 
     def _collapse(self, sid: str) -> tuple[str, np.ndarray]:
         """The text with each run of whitespace made one space, and where each kept character was."""
@@ -84,9 +89,54 @@ class QuoteFinder:
         collapsed, index = self._collapse(sid)
         q = " ".join(quote.split())
         j = collapsed.find(q)
+        if j >= 0:
+            return int(index[j]), int(index[j + len(q) - 1]) + 1, "whitespace"
+        composed, first, last = self._compose(sid)
+        q = unicodedata.normalize("NFC", q)
+        j = composed.find(q) if q else -1
         if j < 0:
             return None
-        return int(index[j]), int(index[j + len(q) - 1]) + 1, "whitespace"
+        return int(first[j]), int(last[j + len(q) - 1]), "unicode"
+
+    def _compose(self, sid: str) -> tuple[str, np.ndarray, np.ndarray]:
+        """The collapsed text in NFC, and for each of its characters the original span it came from.
+
+        NFC joins a character with the combining marks after it: each such cluster is
+        composed on its own, so every composed character maps back to its cluster.
+        """
+        if sid not in self._composed:
+            collapsed, index = self._collapse(sid)
+            bounds = [0] + [i for i in range(1, len(collapsed)) if not unicodedata.combining(collapsed[i])] + [len(collapsed)]
+            pieces, first, last = [], [], []
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                piece = unicodedata.normalize("NFC", collapsed[a:b])
+                pieces.append(piece)
+                first += [index[a]] * len(piece)
+                last += [index[b - 1] + 1] * len(piece)
+            self._composed[sid] = ("".join(pieces), np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
+        return self._composed[sid]
+
+    def closest(self, sid: str, quote: str) -> str:
+        """Where a quote that was not found comes nearest the text, for the coder: the passage
+        and the first character that differs (a straight ' against a typographic ’ is invisible)."""
+        composed, _, _ = self._compose(sid)
+        q = unicodedata.normalize("NFC", " ".join(quote.split()))
+        if not q or not composed:
+            return ""
+        head = _longest(lambda k: composed.find(q[:k]) >= 0, len(q))
+        tail = _longest(lambda k: composed.find(q[len(q) - k:]) >= 0, len(q))
+        if max(head, tail) < 4:
+            return "; no passage of the text starts or ends like it"
+        if head >= 4:  # the first difference, read from the start
+            at = composed.find(q[:head])
+            passage, differs, text_char = composed[at:at + len(q)], head, composed[at + head:at + head + 1]
+        else:
+            end = composed.find(q[len(q) - tail:]) + tail
+            passage, differs = composed[max(0, end - len(q)):end], len(q) - tail - 1
+            text_char = passage[differs - (len(q) - len(passage))] if differs - (len(q) - len(passage)) >= 0 else ""
+        shown = passage if len(passage) <= 100 else passage[:97] + "..."
+        return (f"; the closest passage is {shown!r}, which differs at character {differs + 1} of the quote: "
+                f"{_char(q[differs])} in the quote, {_char(text_char)} in the text")
 
     def find_all(self, sids: list[str], quotes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(start, end, match kind) of each quote in its source's text: start -1 where not found,
@@ -102,6 +152,26 @@ class QuoteFinder:
         return start, end, kind
 
 
+def _longest(found, n: int) -> int:
+    """The largest k <= n with found(k) true (found is true up to some k, false after)."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if found(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _char(c: str) -> str:
+    return f"{c!r} (U+{ord(c):04X})" if c else "the end of the text"
+
+
 @functools.lru_cache(maxsize=1)
 def _space_codes() -> np.ndarray:
     """The characters str.split() takes for whitespace."""
@@ -109,7 +179,8 @@ def _space_codes() -> np.ndarray:
 
 
 def phrases_in_quotes(phrases: list[str], quotes: list[str]) -> np.ndarray:
-    """``phrase.casefold() in " ".join(quote.split()).casefold()`` for each pair.
+    """Whether each phrase occurs in its quote: whitespace runs collapsed, case and Unicode
+    normal form (NFC) aside.
 
     A phrase already in that collapsed form (no whitespace at its ends, single spaces
     inside) that occurs in its quote as written passes the test as well: collapsing the
@@ -122,7 +193,7 @@ def phrases_in_quotes(phrases: list[str], quotes: list[str]) -> np.ndarray:
     as_written = np.strings.find(np.array(quotes, dtype=StringDType()), np.array(phrases, dtype=StringDType())) >= 0
     ok = as_written & np.fromiter((collapsed_form[p] for p in phrases), dtype=bool, count=len(phrases))
     for i in np.flatnonzero(~ok):
-        ok[i] = phrases[i].casefold() in " ".join(quotes[i].split()).casefold()
+        ok[i] = _fold(phrases[i]) in _fold(" ".join(quotes[i].split()))
     return ok
 
 
@@ -153,7 +224,8 @@ def find_quotes(quotes: pa.Table, sid: pd.Series, coded: np.ndarray, texts: dict
     q_line, q_step, q_sub = (quotes[c].to_numpy() for c in ("line", "step", "sub"))
     missing = searched[start < 0]
     fields = pick(quotes["field"], missing)
-    found.add(q_step, missing, fields, ["quote not found in the archived text of " + text_names[t] for t in q_text[missing]],
+    found.add(q_step, missing, fields, ["quote not found in the archived text of " + text_names[t] + finder.closest(text_names[t], q)
+                                        for t, q in zip(q_text[missing], pick(quote_values, quote_code[missing]))],
               value=pick(quote_values, quote_code[missing]), pos=q_pos, sub=q_sub,
               line=[ln if ln >= 0 else found.line(int(p), f"{f}_quote", f) for ln, p, f in zip(q_line[missing], q_pos[missing], fields)],
               accepted="a passage copied verbatim from the archived text (whitespace may differ)")

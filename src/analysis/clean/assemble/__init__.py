@@ -23,6 +23,8 @@ from .context import Assembly
 from .evidence import evidence_table
 from .incidents import group_incident, incidents_table, merged_records
 from .merges import Grouping, group_records, merges_table
+from .overlaps import check_overlap_graph
+from .subgroups import fit_subgroups
 from .totals import check_reported_totals
 
 __all__ = ["Assembly", "assemble"]
@@ -31,6 +33,7 @@ __all__ = ["Assembly", "assemble"]
 def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, secrets: dict, sources: pd.DataFrame) -> publish.Build | None:
     """The published tables, or None when the records conflict (the problems are in ``a.problems``)."""
     g = group_records(a)
+    check_overlap_graph(a, g)
     amount_rows = AmountRows(amounts, a.rates)
     # The incidents of the records reported totals name, looked up at once.
     total_of = a.recs["total_of"]
@@ -44,7 +47,9 @@ def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, secrets
     tables = {"sources": sources, "evidence": evidence_table(a, g, evidence, secrets)}
     return_free_memory()
     single = g.single[pc.sort_indices(g.incident_text.take(g.single)).to_numpy()]  # in incident id order
-    tables["incidents"] = incidents_table(a, g, single, group_rows, incident_of_named)
+    tables["incidents"] = fit_subgroups(incidents_table(a, g, single, group_rows, incident_of_named), a)
+    if a.problems:
+        return None
     a.readings.clear()  # spent: the readings are in the table now
     tables["merges"] = merges_table(a, g, single, merge_rows)
     tables["amounts"] = amount_rows.table()

@@ -20,6 +20,7 @@ from ...columnar import as_text, pick, spread
 from ...problems import Problem
 from ..phrases import COUNT_FIELDS
 from .context import NO_DATE, Assembly
+from ..checks.identity import record_number
 from .merges import Grouping
 
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "date": "date", "boolean": "boolean"}
@@ -33,12 +34,9 @@ _GROUP_VALUES = (("source_id", "source"), ("context_type", "context_type"), ("su
 # ---- the columns of one incident, from its records' readings --------------------------------
 
 
-def best_span(spans: list[tuple]) -> tuple:
-    """The most precise of the records' date spans (start, end, precision)."""
-    def width(s):
-        a, b = s[0] or dt.date.min, s[1] or dt.date.max
-        return (b - a).days if s[0] and s[1] else 10**9
-    return min(spans, key=width)
+def _width(span: tuple) -> int:
+    """Days a span (start, end, precision) covers; an open span is the widest."""
+    return (span[1] - span[0]).days if span[0] and span[1] else 10**9
 
 
 def place_columns(places, regions: dict[str, tuple[str, str]]) -> dict:
@@ -103,16 +101,22 @@ def merged_records(a: Assembly, g: Grouping, amounts_of: dict[int, list]) -> dic
 
 
 def group_incident(recs: list[dict], root: str, iid: str, a: Assembly, incident_of: dict) -> dict | None:
-    """The incident row of records merged by same_incident_as (the canonical record first)."""
+    """The incident row of records merged by same_incident_as (the canonical record first).
+
+    Records that cannot all be true of one incident are refused; the problem names the
+    newer of the two records in conflict (the report that caused it) and the other one.
+    """
     canon = recs[0]
 
-    def conflict(field, message, value, accepted):
-        a.problems.append(Problem(canon["file"], message, line=canon["line"], record=root, field=field, value=value,
-                                  accepted=accepted))
+    def conflict(field, message, value, accepted, one: dict, other: dict):
+        newer, older = (one, other) if record_number(one["record_id"]) >= record_number(other["record_id"]) else (other, one)
+        a.problems.append(Problem(newer["file"], f"{message} (conflicts with {older['record_id']}, {older['file']}:{older['line']})",
+                                  line=newer["line"], record=newer["record_id"], field=field, value=value, accepted=accepted))
 
-    kinds = {r["event_kind"] for r in recs}
-    if len(kinds) > 1:
-        conflict("event_kind", "merged records disagree on event_kind", sorted(k or "" for k in kinds), "one kind per incident")
+    odd = next((r for r in recs if r["event_kind"] != canon["event_kind"]), None)
+    if odd is not None:
+        conflict("event_kind", "merged records disagree on event_kind", sorted({r["event_kind"] or "" for r in recs}),
+                 "one kind per incident", odd, canon)
         return None
     row = {"incident_id": iid, "event_kind": canon["event_kind"], "context_type": canon["context_type"], "summary": canon["summary"]}
     row.update(_group_dates(recs, conflict))
@@ -125,12 +129,7 @@ def group_incident(recs: list[dict], root: str, iid: str, a: Assembly, incident_
     for key in ("victim_group", "perpetrator", "coercion"):
         row[key] = join_multi(v for r in recs for v in split_multi(r[key]))
     for key in COUNT_FIELDS:
-        counts = [r[key] for r in recs if r[key] is not None]
-        row.update(count_columns(key, counts))
-        low = max((c.low for c in counts if c.low is not None), default=None)
-        high = min((c.high for c in counts if c.high is not None), default=None)
-        if low is not None and high is not None and low > high:
-            conflict(key, f"merged records give incompatible {key} counts", f"low {low} > high {high}", "counts that can all be true")
+        row.update(_group_counts(recs, key, conflict))
     row.update(figure_columns(canon["figure"]))
     ov = [r["overlaps"] for r in recs if r["overlaps"]]
     row["overlaps_incident_id"] = incident_of.get(ov[0]) if ov else None
@@ -146,16 +145,34 @@ def group_incident(recs: list[dict], root: str, iid: str, a: Assembly, incident_
     return row
 
 
+def _group_counts(recs: list[dict], key: str, conflict) -> dict:
+    """A count of a merged incident: the largest minimum and the smallest maximum of its reports."""
+    counted = [r for r in recs if r[key] is not None]
+    columns = count_columns(key, [r[key] for r in counted])
+    lows = [r for r in counted if r[key].low is not None]
+    highs = [r for r in counted if r[key].high is not None]
+    if lows and highs:
+        most = max(lows, key=lambda r: r[key].low)
+        least = min(highs, key=lambda r: r[key].high)
+        if most[key].low > least[key].high:
+            conflict(key, f"merged records give incompatible {key} counts", f"low {most[key].low} > high {least[key].high}",
+                     "counts that can all be true", most, least)
+    return columns
+
+
 def _group_dates(recs: list[dict], conflict) -> dict:
     """Dates of a merged incident: the most precise span; spans that do not overlap are a conflict for coders."""
-    spans = [(r["date_start"], r["date_end"], r["date_precision"]) for r in recs if r["date_precision"] != "unknown"]
-    if not spans:
+    dated = [r for r in recs if r["date_precision"] != "unknown"]
+    if not dated:
         return dict(NO_DATE)
-    best = best_span(spans)
-    for s in spans:
+    span = {id(r): (r["date_start"], r["date_end"], r["date_precision"]) for r in dated}
+    best_record = min(dated, key=lambda r: _width(span[id(r)]))
+    best = span[id(best_record)]
+    for r in dated:
+        s = span[id(r)]
         if s[0] and best[1] and s[0] > best[1] or s[1] and best[0] and s[1] < best[0]:
             conflict("date", "merged records give dates that do not overlap", f"{s[0]}..{s[1]} vs {best[0]}..{best[1]}",
-                     "records of one incident with overlapping dates")
+                     "records of one incident with overlapping dates", r, best_record)
     return {"date_start": best[0], "date_end": best[1], "date_precision": best[2]}
 
 
@@ -231,6 +248,7 @@ def incidents_table(a: Assembly, g: Grouping, single: np.ndarray, group_rows: di
         t.add(key, spread([join_multi(split_multi(cell)) for cell in cells] + [None], codes, "string"))
     for key in COUNT_FIELDS:
         t.per_reading(key, lambda c, key=key: count_columns(key, [] if c is None else [c]), count_columns(key, []))
+    t.add("persons_raised_to_fit", pd.Series([None] * len(t.pos), dtype="string"), [None] * len(t.group_ids))  # see subgroups
     t.per_reading("figure", figure_columns, figure_columns(None))
     t.add("overlaps_incident_id", pd.Series(g.incident_of(t.own("overlaps")), dtype="string"))
     totals = [None] * len(t.pos)

@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...columnar import among, as_text, pick
-from ...problems import Problem
 from ..checks.identity import record_number, record_numbers
 from .context import Assembly
 
@@ -38,7 +37,7 @@ class Grouping:
 
 
 def group_records(a: Assembly) -> Grouping:
-    """Union the records linked by same_incident_as (a link to an excluded record is a problem)."""
+    """Union the records linked by same_incident_as (the checks made sure each links to a coded record)."""
     parent: dict[str, str] = {}
 
     def find(x):
@@ -50,12 +49,7 @@ def group_records(a: Assembly) -> Grouping:
     recs, parsed = a.recs, a.parsed
     same = recs["same_incident_as"]
     links = parsed[same.iloc[parsed].notna().to_numpy()]
-    for p, r, ref, ok, f in zip(links, pick(recs["record_id"], links), pick(same, links), among(same.iloc[links], a.ids_arrow),
-                                pick(recs["_file"], links)):
-        if not ok:
-            a.problems.append(Problem(f, "merged into an excluded record", line=int(a.lines[p]), record=r,
-                                      field="same_incident_as", value=ref, accepted="a coded (not excluded) record"))
-            continue
+    for r, ref in zip(pick(recs["record_id"], links), pick(same, links)):
         x, y = find(r), find(ref)
         if x != y:
             parent[max(x, y, key=record_number)] = min(x, y, key=record_number)

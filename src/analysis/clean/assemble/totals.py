@@ -16,7 +16,13 @@ from .merges import Grouping
 
 
 def check_reported_totals(a: Assembly, g: Grouping, group_rows: dict, group_canonical: dict, incident_of_named: dict) -> None:
-    """A reported total must not exceed what the incidents it names add up to."""
+    """A reported total and the incidents it names must agree, both ways, by the total's qualifier.
+
+    The incidents' firm counts (their minimums, else their best estimates) are added up:
+    a total whose minimum is above that sum means incidents are missing; a total with a
+    maximum (exact, 'up to', a range) below it means the incidents claim more than the
+    source counts. An 'at least' or 'about' total has no maximum to exceed.
+    """
     totals = _totals(a, g, group_rows, group_canonical, incident_of_named)
     if not totals:
         return
@@ -32,11 +38,14 @@ def check_reported_totals(a: Assembly, g: Grouping, group_rows: dict, group_cano
         bests = [m[f"{stem}_best"] if stem != "killed" else m["killed_high"] for m in members]
         total = sum(v or b or 0 for v, b in zip(lows, bests))
         need = fig.low if fig.low is not None else fig.best
+        shown = dict(line=int(a.lines[p]), record=a.ids.iat[i], field="total_of", value=join_multi(split_multi(summing)))
         if need is not None and total < need:
             a.problems.append(Problem(f, f"the source's total is {need} but the incidents it sums add up to {total} ({stem})",
-                                      line=int(a.lines[p]), record=a.ids.iat[i], field="total_of",
-                                      value=join_multi(split_multi(summing)),
-                                      accepted="code every incident the total covers, or correct the counts"))
+                                      accepted="code every incident the total covers, or correct the counts", **shown))
+        elif fig.high is not None and total > fig.high:
+            a.problems.append(Problem(f, f"the incidents it sums add up to {total} ({stem}), more than the source's total of "
+                                      f"at most {fig.high}", accepted="a total that covers its incidents: correct the counts, "
+                                      "or name only the incidents the source's total covers", **shown))
 
 
 def _totals(a: Assembly, g: Grouping, group_rows: dict, group_canonical: dict, incident_of_named: dict) -> list[tuple[int, str]]:

@@ -65,6 +65,7 @@ CHECKS = (
     keys.check_coded_on,
     keys.check_summary,
     references.check_references,
+    references.check_reference_targets,
     references.check_merge_reason,
     references.check_total_of,
     references.check_total_field,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...problems import Problem, rel
+from ...problems import Problem, irregular, rel
 from .csv_records import read_csv_records
 from .form import FLAT_COLUMNS, RECORD_COLUMNS, RawRecords, Reading
 from .text import CONTROL_RE2, find_control, read_text
@@ -22,7 +22,6 @@ __all__ = ["CONTROL_RE2", "FLAT_COLUMNS", "RECORD_COLUMNS", "RawRecords", "find_
 
 def read_raw_records(raw_dir: Path, shown_root: Path | None = None) -> RawRecords:
     """Read every ``*.yaml``/``*.yml``/``*.csv`` file under ``raw_dir/incidents`` in name order."""
-
     out = Reading()
     folder = raw_dir / "incidents"
     entries = sorted((p for p in folder.glob("*") if not p.name.startswith(".")), key=lambda p: p.name)
@@ -30,9 +29,10 @@ def read_raw_records(raw_dir: Path, shown_root: Path | None = None) -> RawRecord
         out.problems.append(Problem(rel(folder, shown_root), "no record files found", accepted="*.yaml or *.csv files"))
     for path in entries:
         shown = rel(path, shown_root)
-        if not path.is_file():
-            # A folder or a link to nothing: skipping it could drop records without a word.
-            out.problems.append(Problem(shown, "not a file (a folder, or a link whose target is missing)",
+        if why := irregular(path):
+            # A folder, a link to nothing, a FIFO: skipping it could drop records without a word.
+            what = "a link whose target is missing" if why == "not found" else why.removeprefix("not a regular file: ")
+            out.problems.append(Problem(shown, f"not a file ({what})",
                                         accepted="*.yaml or *.csv files directly in the records folder"))
         elif path.suffix in (".yaml", ".yml"):
             read_yaml(path, shown, out)

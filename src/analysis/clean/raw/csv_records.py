@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...problems import Problem
-from .form import FLAT_COLUMNS, FLAT_SET, MONEY_SCHEMA, RECORD_COLUMNS, RECORD_SCHEMA, PendingCsv, Reading, with_slot
+from .form import FLAT_COLUMNS, FLAT_SET, MONEY_COLUMNS, MONEY_SCHEMA, RECORD_COLUMNS, RECORD_SCHEMA, PendingCsv, Reading, with_slot
 from .text import decode, python_spaces, read_bytes
 
 # One line of RFC 4180 CSV: cells unquoted, or quoted with inner quotes doubled, and no
@@ -113,8 +113,8 @@ def _read_csv_rows(text: str, shown: str, header: list[str], out: Reading, slot:
                 continue
             flat = {h: (c.strip() or None) for h, c in zip(header, row)}
             flat.update({"_file": shown, "_line": line})
-            if flat.get("money_phrase"):
-                money.append({"_index": len(records), "index": 0, "phrase": flat["money_phrase"], "purpose": flat.get("money_purpose"),
+            if any(flat.get(c) for c in MONEY_COLUMNS):  # an amount's quote or purpose without its phrase is reported
+                money.append({"_index": len(records), "index": 0, "phrase": flat.get("money_phrase"), "purpose": flat.get("money_purpose"),
                               "quote": flat.get("money_quote"), "_file": shown, "_line": line})
             records.append(flat)
     except csv.Error as e:
@@ -219,7 +219,8 @@ def _add_csv_table(table: pa.Table, out: Reading, shown: list[str], slots: np.nd
     money = pa.table({"_index": pa.array(index_in_file), "index": pa.array(np.zeros(n, np.int64)), "phrase": column("money_phrase"),
                       "purpose": column("money_purpose"), "quote": column("money_quote"), "_file": files, "_line": pa.array(line)},
                      schema=MONEY_SCHEMA)
-    has_money = column("money_phrase").is_valid()
+    # Any of an amount's cells makes it an amount: one without its phrase is reported, as in YAML.
+    has_money = pc.or_(pc.or_(column("money_phrase").is_valid(), column("money_purpose").is_valid()), column("money_quote").is_valid())
     out.money.append(with_slot(money, slots[file_of_row]).filter(has_money))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ...problems import Problem
+from ...problems import Problem, irregular
 
 #: A raw file larger than this is refused: split it (hand-written files are far smaller).
 MAX_RAW_FILE_BYTES = 50 * 1024 * 1024
@@ -20,6 +20,9 @@ def read_bytes(path: Path, shown: str, problems: list[Problem]) -> bytes | None:
         size = path.stat().st_size
     except OSError as e:
         problems.append(Problem(shown, f"cannot read the file: {e.strerror}"))
+        return None
+    if why := irregular(path):
+        problems.append(Problem(shown, why, accepted="a regular file (not a FIFO, device or folder)"))
         return None
     if size > MAX_RAW_FILE_BYTES:
         problems.append(

@@ -27,10 +27,12 @@ def _construct_mapping(loader, node, deep=False):
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, (list, dict)):  # "? [a, b]": legal YAML, but no key of ours
+        if isinstance(key, (list, dict, set, tuple)):  # "? [a, b]": legal YAML, but no key of ours
             raise yaml.constructor.ConstructorError(
                 None, None, "a list or mapping used as a key", key_node.start_mark
             )
+        if not isinstance(key, str):  # "~: x" or "!!binary ...": named as written, never compared with text keys
+            key = "null" if key is None else str(key)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -40,18 +42,19 @@ def _construct_mapping(loader, node, deep=False):
     return mapping
 
 
-def _construct_int(loader, node):
-    try:
-        return yaml.SafeLoader.construct_yaml_int(loader, node)
-    except ValueError:  # more digits than Python converts: keep the text, the checks report it
-        return loader.construct_scalar(node)
+def _construct_text(loader, node):
+    return loader.construct_scalar(node)
 
 
+#: Scalars YAML 1.1 would type: all are read as the text written. An unquoted 010 is not
+#: octal 8, 0x10 not 16, 2022-09 not a date, yes not True; the pipeline reads each value
+#: itself and reports what it cannot read. Only an empty value (or ~, null) is "no value".
+_TYPED_SCALARS = ("int", "float", "bool", "timestamp", "binary")
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-# Dates stay text: the pipeline parses and checks them itself, with a clear message.
+for _tag in _TYPED_SCALARS:
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_text)
 _LineLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    k: [(tag, rx) for tag, rx in v if tag.rsplit(":", 1)[-1] not in _TYPED_SCALARS]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
