@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import aggregate, report
-from analysis.report import ReportError
+from analysis import aggregate
+from analysis.report import ReportError, generate, inspect, render
 from fixtures.report.stand_in import HOSTILE, REGION_LABELS, code_cell, hostile_table, png, write_notebook, write_stand_ins
 from fixtures.tables import frames, write_processed
 
@@ -39,10 +39,10 @@ def _has_chromium() -> bool:
         import playwright  # noqa: F401
     except ImportError:
         return False
-    return Path(report.CHROMIUM).exists()
+    return Path(inspect.CHROMIUM).exists()
 
 
-needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {report.CHROMIUM}")
+needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {inspect.CHROMIUM}")
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (Debian package poppler-utils)")
 
 
@@ -61,15 +61,15 @@ def make_project(dest: Path) -> Path:
     return dest / "report.qmd"
 
 
-def render(tmp: Path, qmd: Path, formats=("html", "pdf")) -> dict[str, Path]:
-    return report.render_builtin(formats, qmd=qmd, output_dir=tmp / "output", work_dir=tmp / "work")
+def render_fixture(tmp: Path, qmd: Path, formats=("html", "pdf")) -> dict[str, Path]:
+    return render.render_builtin(formats, qmd=qmd, output_dir=tmp / "output", work_dir=tmp / "work")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("fixture-build")
     qmd = make_project(tmp / "project")
-    out = render(tmp, qmd)
+    out = render_fixture(tmp, qmd)
     return {**out, "work": tmp / "work", "tmp": tmp}
 
 
@@ -80,7 +80,7 @@ def page(built) -> "ParsedHTML":
 
 @pytest.fixture(scope="module")
 def pdf_text(built) -> str:
-    return report.pdf_text(built["pdf"])
+    return inspect.pdf_text(built["pdf"])
 
 
 class ParsedHTML(html.parser.HTMLParser):
@@ -255,12 +255,12 @@ def test_unescaped_notebook_output_still_cannot_inject_markup(tmp_path):
         code_cell("fig-plot", "figure", "plot"), code_cell("fig-second", "figure", "second"),
         code_cell("tbl-hostile", "table", "Careless", payload=careless),
     ])
-    out = render(tmp_path, qmd)
+    out = render_fixture(tmp_path, qmd)
     page = ParsedHTML.of(out["html"])
     assert page.count("script") == 0
     assert page.count("img") == 4  # the four figures, not the data's <img>
     assert "<script>alert(2)</script> <img src=x onerror=alert(3)>" in page.plain
-    assert "#set page(width: 1cm)" in report.pdf_text(out["pdf"])
+    assert "#set page(width: 1cm)" in inspect.pdf_text(out["pdf"])
     from pypdf import PdfReader
 
     assert {round(float(p.mediabox.width)) for p in PdfReader(str(out["pdf"])).pages} == {595}
@@ -272,7 +272,7 @@ def test_unescaped_notebook_output_still_cannot_inject_markup(tmp_path):
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
-    again = render(tmp_path, make_project(tmp_path / "project"))
+    again = render_fixture(tmp_path, make_project(tmp_path / "project"))
     for fmt in ("html", "pdf"):
         assert hashlib.sha256(again[fmt].read_bytes()).hexdigest() == hashlib.sha256(built[fmt].read_bytes()).hexdigest(), fmt
 
@@ -288,7 +288,7 @@ def test_pdf_dates_come_from_the_data(built):
 @needs_chromium
 @pytest.mark.browser
 def test_chromium_sees_no_error_broken_image_or_request(built):
-    seen = report.check_html(built["html"], screenshot=built["tmp"] / "screenshot.png")
+    seen = inspect.check_html(built["html"], screenshot=built["tmp"] / "screenshot.png")
     assert seen.problems == []
     assert seen.n_images == 4
     assert (built["tmp"] / "screenshot.png").stat().st_size > 0
@@ -303,7 +303,7 @@ def test_chromium_check_catches_what_it_should(tmp_path):
         '<!DOCTYPE html><html><body><img src="missing.png"><img src="https://example.org/x.png">'
         '<script>console.error("boom"); undefined_function();</script></body></html>'
     )
-    seen = report.check_html(bad)
+    seen = inspect.check_html(bad)
     assert seen.external_requests == [(tmp_path / "missing.png").as_uri(), "https://example.org/x.png"]
     assert len(seen.broken_images) == 2
     assert any("boom" in m for m in seen.console_errors)
@@ -334,7 +334,7 @@ def _edit_and_render(tmp_path: Path, old: str, new: str) -> None:
     text = qmd.read_text()
     assert old in text
     qmd.write_text(text.replace(old, new))
-    render(tmp_path, qmd, formats=("html",))
+    render_fixture(tmp_path, qmd, formats=("html",))
 
 
 def test_unknown_cross_reference_is_an_error(tmp_path):
@@ -364,11 +364,11 @@ def test_missing_notebook_says_how_to_make_it(tmp_path):
 
 def test_failed_render_keeps_the_previous_output(tmp_path):
     qmd = make_project(tmp_path / "project")
-    first = render(tmp_path, qmd, formats=("html",))["html"]
+    first = render_fixture(tmp_path, qmd, formats=("html",))["html"]
     before = first.read_bytes()
     qmd.write_text(qmd.read_text().replace("@tbl-hostile", "@tbl-gone"))
     with pytest.raises(ReportError):
-        render(tmp_path, qmd, formats=("html",))
+        render_fixture(tmp_path, qmd, formats=("html",))
     assert first.read_bytes() == before
     assert [p.name for p in first.parent.iterdir()] == ["report.html"]
 
@@ -384,10 +384,10 @@ def test_table_columns_are_sized_by_their_text():
 
 
 def test_engine_quarto_without_quarto_is_an_error(monkeypatch):
-    monkeypatch.setattr(report.shutil, "which", lambda name: None)
-    assert report.choose_engine("auto") == "pandoc"
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    assert render.choose_engine("auto") == "pandoc"
     with pytest.raises(ReportError, match="quarto is not on the PATH"):
-        report.choose_engine("quarto")
+        render.choose_engine("quarto")
 
 
 # --------------------------------------------------------------------------------------
@@ -411,11 +411,11 @@ def real_sources_build(tmp_path_factory, tables) -> dict:
             (shutil.copytree if p.is_dir() else shutil.copy)(p, reports / p.name)
     regions = aggregate.regions_with_incidents(tables["incidents"])
     write_stand_ins(tmp / "build" / "notebooks", regions)
-    variables = report.generate(
+    variables = generate.write_sources(
         tables["incidents"], tables["sources"], tables["amounts"], reports_dir=reports,
         region_notebooks_dir=tmp / "build" / "notebooks" / "regions", processed_dir=write_processed(tmp / "processed"),
     )
-    out = report.render_builtin(qmd=reports / "report.qmd", output_dir=tmp / "output", work_dir=tmp / "work")
+    out = render.render_builtin(qmd=reports / "report.qmd", output_dir=tmp / "output", work_dir=tmp / "work")
     return {"reports": reports, "variables": variables, "regions": regions, **out}
 
 
@@ -426,7 +426,7 @@ def test_generated_variables_are_the_key_figures(real_sources_build, tables):
     assert written["n_incidents"] == "12" and written["persons_best"] == "379"
     assert written["persons_range"] == "329–419+"  # an 'at least' figure leaves the top open
     for key, value in figures.items():
-        assert written[key] == report.format_value(value)
+        assert written[key] == generate.format_value(value)
     assert written["data_date"] == "2025-06-01"
 
 
@@ -440,7 +440,7 @@ def test_generated_sources_are_escaped(real_sources_build):
 
 def test_every_region_with_incidents_has_a_profile_section(real_sources_build):
     page = ParsedHTML.of(real_sources_build["html"])
-    text = report.pdf_text(real_sources_build["pdf"])
+    text = inspect.pdf_text(real_sources_build["pdf"])
     assert real_sources_build["regions"] == ["RU-CE", "RU-DA", "RU-MOW", "RU-NVS", "RU-VLA", "UA-23", "UA-65"]
     for code in real_sources_build["regions"]:
         assert f"sec-region-{code.lower()}" in page.ids()
@@ -449,7 +449,7 @@ def test_every_region_with_incidents_has_a_profile_section(real_sources_build):
 
 
 def test_real_report_has_its_sections_and_key_figures(real_sources_build):
-    text = report.pdf_text(real_sources_build["pdf"])
+    text = inspect.pdf_text(real_sources_build["pdf"])
     v = real_sources_build["variables"]
     for title in ("Key figures", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
                   "Region profiles", "Methodology", "Limitations", "Appendix A: Codebook", "Appendix B: Sources",
@@ -470,16 +470,16 @@ def test_stamp_names_commit_and_dataset(real_sources_build):
 
 def test_dataset_hash_prefers_the_manifest(tmp_path):
     (tmp_path / "incidents.csv").write_text("a\n")
-    digest, what = report.dataset_hash(tmp_path)
+    digest, what = generate.dataset_hash(tmp_path)
     assert "hashed in sorted order" in what
     (tmp_path / "MANIFEST").write_text("x  incidents.csv\n")
-    assert report.dataset_hash(tmp_path) == (hashlib.sha256(b"x  incidents.csv\n").hexdigest(), "`MANIFEST` of `data/processed/`")
+    assert generate.dataset_hash(tmp_path) == (hashlib.sha256(b"x  incidents.csv\n").hexdigest(), "`MANIFEST` of `data/processed/`")
 
 
 def test_missing_region_profile_is_an_error(tmp_path, tables):
     write_stand_ins(tmp_path / "notebooks", ["RU-CE"])
     with pytest.raises(ReportError, match=r"no region profile for RU-DA, RU-MOW, RU-NVS, RU-VLA, UA-23, UA-65"):
-        report.regions_markdown(tables["incidents"], tmp_path / "notebooks" / "regions")
+        generate.regions_markdown(tables["incidents"], tmp_path / "notebooks" / "regions")
 
 
 def test_report_prose_types_no_number():

@@ -1,0 +1,56 @@
+"""Build the report: the data-driven pieces, then the HTML and the PDF.
+
+``python -m analysis.report`` writes the data-driven sources, then renders.
+
+Usage::
+
+    python -m analysis.report [--formats html,pdf] [--engine auto|quarto|pandoc] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from analysis.report import ReportError
+from analysis.report.generate import write_sources
+from analysis.report.inspect import check_html
+from analysis.report.render import FORMATS, choose_engine, render_builtin, render_quarto
+
+
+def build(formats: Iterable[str] = ("html", "pdf"), engine: str = "auto") -> dict[str, Path]:
+    """Generate the data-driven sources, then render."""
+    formats = list(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ReportError(f"unknown format(s) {', '.join(unknown)}; formats: {', '.join(FORMATS)}")
+    chosen = choose_engine(engine)
+    variables = write_sources(engine=chosen)
+    if chosen == "quarto":
+        return render_quarto(formats)
+    return render_builtin(formats, variables=variables)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--formats", default="html,pdf", help="comma-separated: html, pdf (default both)")
+    parser.add_argument("--engine", default="auto", choices=("auto", "quarto", "pandoc"),
+                        help="quarto if on the PATH (auto), or the built-in pandoc+typst renderer")
+    parser.add_argument("--check", action="store_true", help="afterwards, open the HTML in headless Chromium and report problems")
+    args = parser.parse_args(argv)
+    try:
+        written = build([f.strip() for f in args.formats.split(",") if f.strip()], args.engine)
+    except (ReportError, FileNotFoundError) as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 1
+    for fmt, path in written.items():
+        print(f"wrote {path}")
+    if args.check and "html" in written:
+        problems = check_html(written["html"]).problems
+        for p in problems:
+            print(f"check: {p}", file=sys.stderr)
+        return 1 if problems else 0
+    return 0
+
