@@ -4,7 +4,7 @@
 
 Usage::
 
-    python -m analysis.report [--formats html,pdf] [--engine auto|quarto|pandoc] [--check]
+    python -m analysis.report [--formats html,pdf] [--engine auto|quarto|pandoc] [--browser-check]
 """
 
 from __future__ import annotations
@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="html,pdf", help="comma-separated: html, pdf (default both)")
     parser.add_argument("--engine", default="auto", choices=("auto", "quarto", "pandoc"),
                         help="quarto if on the PATH (auto), or the built-in pandoc+typst renderer")
-    parser.add_argument("--check", action="store_true", help="afterwards, open the HTML in headless Chromium and report problems")
+    # Not --check: `python -m analysis.build --check` means "write nothing", and one option
+    # name should not mean two things in one project.
+    parser.add_argument("--browser-check", action="store_true",
+                        help="afterwards, open the HTML in headless Chromium and fail on a console error, "
+                             "a broken image or a request for anything outside the file")
     args = parser.parse_args(argv)
     try:
         written = build([f.strip() for f in args.formats.split(",") if f.strip()], args.engine)
@@ -47,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for fmt, path in written.items():
         print(f"wrote {path}")
-    if args.check and "html" in written:
+    if args.browser_check and "html" in written:
         problems = check_html(written["html"]).problems
         for p in problems:
-            print(f"check: {p}", file=sys.stderr)
+            print(f"browser check: {p}", file=sys.stderr)
         return 1 if problems else 0
     return 0
 
