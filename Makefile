@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 ENV_STAMP := $(VENV)/.installed
-PKG := $(wildcard src/analysis/*.py src/analysis/data/* src/analysis/normalize/*.py src/analysis/report/*.py src/analysis/filters/*)
+PKG := $(wildcard src/analysis/*.py src/analysis/data/* src/analysis/normalize/*.py src/analysis/report/*.py src/analysis/report/builtin/* src/analysis/filters/*)
 RAW := $(wildcard data/raw/*.csv data/raw/incidents/*)
 REFERENCE := $(wildcard data/reference/*.geojson data/reference/*.csv)
 ARCHIVE := $(wildcard $(COERCION_SOURCES_DIR)/*.txt)
@@ -26,7 +26,7 @@ DATA := data/processed/MANIFEST
 DATA_STAMP := build/.data.stamp
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 NB_STAMP := build/notebooks/.executed
-REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*)
+REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*.* reports/assets/*/*)
 REPORT := reports/output/report.html reports/output/report.pdf
 
 .PHONY: help env data notebooks report test lab verify bench lock clean

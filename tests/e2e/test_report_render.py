@@ -47,8 +47,10 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="nee
 
 
 def make_project(dest: Path) -> Path:
-    """The fixture project in ``dest`` with its executed notebooks; returns report.qmd."""
+    """The fixture project in ``dest`` with the report's assets and its executed notebooks;
+    returns report.qmd."""
     shutil.copytree(FIXTURE, dest)
+    shutil.copytree(ROOT / "reports" / "assets", dest / "assets")
     nb = dest / "nb"
     write_notebook(nb / "demo.ipynb", [
         code_cell("fig-plot", "figure", "A plot of \\*things\\*", payload=png("Заголовок: plot")),
@@ -362,6 +364,24 @@ def test_missing_notebook_says_how_to_make_it(tmp_path):
         _edit_and_render(tmp_path, "nb/demo.ipynb#fig-plot", "nb/absent.ipynb#fig-plot")
 
 
+def test_pdf_look_comes_from_the_template_partials(tmp_path):
+    # The partials listed under format.typst.template-partials are what Quarto's template
+    # includes; the built-in renderer must use the same files, not a copy of its own.
+    qmd = make_project(tmp_path / "project")
+    page = qmd.parent / "assets" / "typst" / "page.typ"
+    page.write_text(page.read_text().replace("h(1fr)", "h(1fr); [Footer from the partial]; h(1fr)"))
+    out = render_fixture(tmp_path, qmd, formats=("pdf",))
+    assert "Footer from the partial" in inspect.pdf_text(out["pdf"])
+
+
+def test_missing_template_partial_is_an_error(tmp_path):
+    with pytest.raises(ReportError, match=r"template-partials lacks page\.typ: the built-in renderer has no defaults"):
+        qmd = make_project(tmp_path / "project")
+        config = qmd.parent / "_quarto.yml"
+        config.write_text(config.read_text().replace("      - assets/typst/page.typ\n", ""))
+        render_fixture(tmp_path, qmd, formats=("pdf",))
+
+
 def test_failed_render_keeps_the_previous_output(tmp_path):
     qmd = make_project(tmp_path / "project")
     first = render_fixture(tmp_path, qmd, formats=("html",))["html"]
@@ -458,6 +478,16 @@ def test_real_report_has_its_sections_and_key_figures(real_sources_build):
     assert (f"The dataset holds {v['n_incidents']} incidents of coerced recruitment reported by {v['n_sources']} sources. "
             f"Together they concern {v['persons_range']} persons") in text
     assert f"dated from {v['period_start']} to {v['period_end']}" in text
+
+
+def test_contents_have_one_heading(real_sources_build):
+    # toc-title in _quarto.yml names the contents in both outputs, once (Quarto would add
+    # its own "Table of contents" if it were not set).
+    html = real_sources_build["html"].read_text(encoding="utf-8")
+    assert html.count('<h2 id="toc-title">Contents</h2>') == 1 and "Table of contents" not in html
+    assert 'content: "Contents"' not in html
+    text = inspect.pdf_text(real_sources_build["pdf"])
+    assert text.count("Contents") == 1 and "Table of contents" not in text
 
 
 def test_stamp_names_commit_and_dataset(real_sources_build):

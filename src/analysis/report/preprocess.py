@@ -30,6 +30,55 @@ _SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)\s*(.*?)\s*>\}\}(\}?)", r
 _CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
 
 
+#: Top-level keys of ``_quarto.yml`` that the built-in renderer passes on as document
+#: metadata (the document's own front matter wins).
+PROJECT_METADATA_KEYS = ("lang", "toc-title")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Quarto project folder and the options of its ``_quarto.yml`` that the built-in
+    renderer mirrors (docs/quarto-subset.md lists them)."""
+
+    dir: Path
+    config: dict
+
+    @property
+    def config_file(self) -> Path:
+        return self.dir / "_quarto.yml"
+
+    @property
+    def html(self) -> dict:
+        return (self.config.get("format") or {}).get("html") or {}
+
+    @property
+    def typst(self) -> dict:
+        return (self.config.get("format") or {}).get("typst") or {}
+
+    @property
+    def metadata(self) -> dict:
+        return {k: self.config[k] for k in PROJECT_METADATA_KEYS if k in self.config}
+
+    def paths(self, fmt: str, option: str) -> list[Path]:
+        """The files a path option of a format names, as Quarto resolves them: relative to
+        the project folder (where the report is), or to its root for a leading slash."""
+        value = (self.html if fmt == "html" else self.typst).get(option) or []
+        paths = [_project_path(str(v), self.dir, self.dir) for v in ([value] if isinstance(value, str) else value)]
+        for path in paths:
+            if not path.is_file():
+                raise ReportError(f"{self.config_file}: format.{fmt}.{option}: {path} does not exist")
+        return paths
+
+
+def read_project(project_dir: Path) -> Project:
+    """The Quarto project in ``project_dir`` (no ``_quarto.yml``: no options)."""
+    path = Path(project_dir) / "_quarto.yml"
+    config = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
+    if not isinstance(config, dict):
+        raise ReportError(f"{path}: not a YAML mapping of options")
+    return Project(Path(project_dir), config)
+
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     """The YAML front matter of a Quarto document (empty when none) and the body."""
     m = _FRONT_MATTER.match(text)

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -22,11 +21,12 @@ import yaml
 
 from analysis import config
 from analysis.report import ReportError
-from analysis.report.preprocess import preprocess
+from analysis.report.preprocess import Project, preprocess, read_project
 
 REPORT_QMD = config.REPORTS_DIR / "report.qmd"
-ASSETS_DIR = config.REPORTS_DIR / "assets"
 FILTERS_DIR = Path(__file__).resolve().parents[1] / "filters"
+#: The built-in renderer's own resources (its typst template).
+BUILTIN_DIR = Path(__file__).with_name("builtin")
 #: Intermediate files of the built-in renderer (the expanded Markdown, media, typst).
 RENDER_DIR = config.BUILD_DIR / "report"
 
@@ -36,6 +36,10 @@ FORMATS = {"html": "report.html", "pdf": "report.pdf"}
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
 #: Lua filters of the built-in renderer, in the order pandoc runs them.
 LUA_FILTERS = ("crossref.lua", "callout.lua")
+#: Options of Quarto's typst format passed on to the template as pandoc variables.
+TYPST_TEMPLATE_OPTIONS = ("papersize", "fontsize")
+#: Quarto's typst template partials that the built-in template includes, in its order.
+TYPST_PARTIALS = ("typst-template.typ", "page.typ", "typst-show.typ")
 #: Pandoc's Markdown without raw HTML/TeX/typst: text can never become markup in an
 #: output, whatever a data file or notebook output holds (Quarto would pass raw HTML on;
 #: the report does not use it).
@@ -74,48 +78,6 @@ def build_date(variables: Mapping) -> dt.datetime:
     raise ReportError("no date for the PDF: give a data_date variable or set SOURCE_DATE_EPOCH")
 
 
-@dataclass
-class FormatOptions:
-    """The options of _quarto.yml that the built-in renderer mirrors."""
-
-    lang: str = "en"
-    html_toc: bool = True
-    html_toc_depth: int = 2
-    css: list[str] = field(default_factory=list)
-    typst_toc: bool = True
-    typst_toc_depth: int = 2
-    typst_variables: dict[str, str] = field(default_factory=dict)
-
-
-#: Options of Quarto's typst format passed on to the template as pandoc variables.
-TYPST_TEMPLATE_OPTIONS = ("papersize", "fontsize")
-
-
-def read_quarto_config(project_dir: Path) -> FormatOptions:
-    """The mirrored options of ``_quarto.yml`` in ``project_dir`` (defaults when absent)."""
-    path = Path(project_dir) / "_quarto.yml"
-    cfg = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
-    formats = cfg.get("format", {}) or {}
-    html = formats.get("html", {}) or {}
-    typ = formats.get("typst", {}) or {}
-    css = html.get("css", [])
-    return FormatOptions(
-        lang=str(cfg.get("lang", "en")),
-        html_toc=bool(html.get("toc", True)),
-        html_toc_depth=int(html.get("toc-depth", 2)),
-        css=[css] if isinstance(css, str) else list(css),
-        typst_toc=bool(typ.get("toc", True)),
-        typst_toc_depth=int(typ.get("toc-depth", 2)),
-        typst_variables={k: str(typ[k]) for k in TYPST_TEMPLATE_OPTIONS if k in typ},
-    )
-
-
-def _asset(project_dir: Path, name: str) -> Path:
-    # A project's own assets/ wins, so a copy of reports/ renders with its own template.
-    own = Path(project_dir) / "assets" / name
-    return own if own.exists() else ASSETS_DIR / name
-
-
 def _run_pandoc(args: list[str], cwd: Path) -> None:
     done = subprocess.run([pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
@@ -148,13 +110,10 @@ def render_builtin(
     variables: Mapping | None = None,
 ) -> dict[str, Path]:
     """Render ``qmd`` with the built-in pandoc + typst path; return the written files."""
-    import typst
-
     qmd = Path(qmd)
-    project_dir = qmd.parent
-    options = read_quarto_config(project_dir)
+    project = read_project(qmd.parent)
     if variables is None:
-        path = project_dir / "_variables.yml"
+        path = project.dir / "_variables.yml"
         variables = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     work_dir = Path(work_dir)
     media_dir = work_dir / "media"
@@ -162,52 +121,83 @@ def render_builtin(
         shutil.rmtree(media_dir)  # intermediate only: an image no longer embedded must not linger
     work_dir.mkdir(parents=True, exist_ok=True)
 
-    meta, body = preprocess(qmd, variables, media_dir, project_dir)
-    meta.setdefault("lang", options.lang)
+    meta, body = preprocess(qmd, variables, media_dir, project.dir)
+    for key, value in project.metadata.items():
+        meta.setdefault(key, value)  # the document's own front matter wins, as in Quarto
     source = work_dir / f"{qmd.stem}.md"
     source.write_text("---\n" + yaml.safe_dump(meta, sort_keys=True, allow_unicode=True) + "---\n" + body, encoding="utf-8")
 
-    common = [source.name, "--from", READER, "--fail-if-warnings", f"--resource-path={work_dir}{os.pathsep}{project_dir}"]
+    common = [source.name, "--from", READER, "--fail-if-warnings", f"--resource-path={work_dir}{os.pathsep}{project.dir}"]
     for name in LUA_FILTERS:
         common += ["--lua-filter", str(FILTERS_DIR / name)]
 
     written: dict[str, Path] = {}
     formats = list(formats)
     if "html" in formats:
-        css = [f"--css={(project_dir / c).resolve()}" for c in options.css] or [f"--css={_asset(project_dir, 'report.css')}"]
-        written["html"] = _atomic_write(
-            Path(output_dir) / FORMATS["html"],
-            lambda tmp: _run_pandoc(
-                [*common, "--to", "html5", "--standalone", "--embed-resources", "--mathml", "--section-divs", *css,
-                 *(["--toc", f"--toc-depth={options.html_toc_depth}"] if options.html_toc else []), "--output", str(tmp)],
-                work_dir,
-            ),
-        )
+        written["html"] = _render_html(project, common, work_dir, Path(output_dir) / FORMATS["html"])
     if "pdf" in formats:
-        when = build_date(variables)
-        typ = work_dir / f"{qmd.stem}.typ"
-        date_vars = [f"--variable=pdf-year={when.year}", f"--variable=pdf-month={when.month}", f"--variable=pdf-day={when.day}"]
-        extra = [f"--variable={k}={v}" for k, v in options.typst_variables.items()]
-        toc = ["--toc", f"--toc-depth={options.typst_toc_depth}"] if options.typst_toc else []
-        _run_pandoc(
-            [*common, "--to", "typst", "--standalone", f"--template={_asset(project_dir, 'report-template.typ')}", *toc, *date_vars, *extra, "--output", str(typ)],
-            work_dir,
-        )
-
-        def compile_pdf(tmp: Path) -> None:
-            try:
-                _, warnings = typst.compile_with_warnings(
-                    str(typ), output=str(tmp), root=str(work_dir), font_paths=font_paths(),
-                    ignore_system_fonts=True, timestamp=int(when.timestamp()),
-                )
-            except Exception as exc:  # typst.TypstError carries the diagnostic
-                raise ReportError(f"typst failed on {typ}: {exc}") from exc
-            # A warning (an unknown font, a missing label) means the PDF is not what was asked for.
-            if warnings:
-                raise ReportError(f"typst warned on {typ}: " + "; ".join(getattr(w, "message", str(w)) for w in warnings))
-
-        written["pdf"] = _atomic_write(Path(output_dir) / FORMATS["pdf"], compile_pdf)
+        written["pdf"] = _render_pdf(project, common, work_dir, Path(output_dir) / FORMATS["pdf"], build_date(variables))
     return written
+
+
+def _toc(options: Mapping) -> list[str]:
+    return ["--toc", f"--toc-depth={options.get('toc-depth', 2)}"] if options.get("toc", True) else []
+
+
+def _render_html(project: Project, common: list[str], work_dir: Path, dest: Path) -> Path:
+    # embed-resources and html-math-method: mathml are always on (docs/quarto-subset.md).
+    css = [f"--css={path}" for path in project.paths("html", "css")]
+    args = [*common, "--to", "html5", "--standalone", "--embed-resources", "--mathml", "--section-divs", *css, *_toc(project.html)]
+    return _atomic_write(dest, lambda tmp: _run_pandoc([*args, "--output", str(tmp)], work_dir))
+
+
+def stage_typst_template(project: Project, work_dir: Path) -> Path:
+    """The built-in typst template with the project's template partials beside it, as Quarto
+    stages its own: pandoc finds a partial ``$page.typ()$`` next to the template."""
+    partials = {path.name: path for path in project.paths("typst", "template-partials")}
+    unknown = sorted(set(partials) - set(TYPST_PARTIALS))
+    if unknown:
+        raise ReportError(
+            f"{project.config_file}: format.typst.template-partials: the built-in renderer has no place for "
+            f"{', '.join(unknown)}; it uses {', '.join(TYPST_PARTIALS)}"
+        )
+    missing = [name for name in TYPST_PARTIALS if name not in partials]
+    if missing:
+        raise ReportError(
+            f"{project.config_file}: format.typst.template-partials lacks {', '.join(missing)}: the built-in renderer "
+            "has no defaults of its own (Quarto's would apply under Quarto)"
+        )
+    staged = Path(work_dir) / "typst-template"
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir(parents=True)
+    shutil.copyfile(BUILTIN_DIR / "template.typ", staged / "template.typ")
+    for name, path in partials.items():
+        shutil.copyfile(path, staged / name)
+    return staged / "template.typ"
+
+
+def _render_pdf(project: Project, common: list[str], work_dir: Path, dest: Path, when: dt.datetime) -> Path:
+    import typst
+
+    typ = work_dir / f"{dest.stem}.typ"
+    variables = [f"--variable={k}={project.typst[k]}" for k in TYPST_TEMPLATE_OPTIONS if k in project.typst]
+    template = stage_typst_template(project, work_dir)
+    _run_pandoc([*common, "--to", "typst", "--standalone", f"--template={template}", *_toc(project.typst), *variables, "--output", str(typ)], work_dir)
+
+    def compile_pdf(tmp: Path) -> None:
+        try:
+            _, warnings = typst.compile_with_warnings(
+                str(typ), output=str(tmp), root=str(work_dir), font_paths=font_paths(),
+                ignore_system_fonts=True, timestamp=int(when.timestamp()),
+            )
+        except Exception as exc:  # typst.TypstError carries the diagnostic
+            raise ReportError(f"typst failed on {typ}: {exc}") from exc
+        # A warning (an unknown font, a missing label) means the PDF is not what was asked for.
+        if warnings:
+            raise ReportError(f"typst warned on {typ}: " + "; ".join(getattr(w, "message", str(w)) for w in warnings))
+
+    return _atomic_write(dest, compile_pdf)
 
 
 def render_quarto(formats: Iterable[str] = ("html", "pdf"), *, qmd: Path = REPORT_QMD, output_dir: Path = config.REPORT_OUTPUT_DIR) -> dict[str, Path]:
