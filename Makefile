@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 ENV_STAMP := $(VENV)/.installed
-PKG := $(wildcard src/analysis/*.py src/analysis/data/* src/analysis/normalize/*.py src/analysis/report/*.py src/analysis/report/builtin/* src/analysis/filters/*)
+PKG := $(wildcard src/analysis/*.py src/analysis/data/* src/analysis/normalize/*.py src/analysis/report/*.py src/analysis/report/builtin/*)
 RAW := $(wildcard data/raw/*.csv data/raw/incidents/*)
 REFERENCE := $(wildcard data/reference/*.geojson data/reference/*.csv)
 ARCHIVE := $(wildcard $(COERCION_SOURCES_DIR)/*.txt)

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from analysis import aggregate
-from analysis.report import ReportError, generate, inspect, render
+from analysis.report import ReportError, generate, inspect, preprocess, render
 from fixtures.report.stand_in import HOSTILE, REGION_LABELS, code_cell, hostile_table, png, write_notebook, write_stand_ins
 from fixtures.tables import frames, write_processed
 
@@ -198,11 +198,51 @@ def test_repeated_region_labels_get_unique_ids(page):
         assert f"region-summary-{code}" in ids and f"region-timeline-{code}" in ids
 
 
-def test_callouts(page, pdf_text):
-    assert page.count("div", "callout-warning") == 1 and page.count("div", "callout-note") == 1
+def test_callouts(built, page, pdf_text):
+    assert page.count("div", "report-callout-warning") == 1 and page.count("div", "report-callout-note") == 1
+    # Quarto reads a Div with a class `callout` or `callout-*` as a callout of its own
+    # (classpredicates.lua, isCallout); the filter's output must not be read again.
+    classes = {c for _, a in page.tags for c in (a.get("class") or "").split()}
+    assert not [c for c in classes if c == "callout" or c.startswith("callout-")]
+    typ = (built["work"] / "report.typ").read_text(encoding="utf-8")
+    assert '#callout(kind: "warning", title: [Read with care])[' in typ
     assert "Read with care This callout refers to Figure 2." in page.plain
     assert "A titled note Note body with" in page.plain
     assert "Read with care" in pdf_text and "A titled note" in pdf_text
+
+
+#: The Markdown Quarto writes for an embedded cell (src/core/jupyter/jupyter-embed.ts,
+#: notebookMarkdown; the cell's Div from jupyter.ts), with the metadata papermill leaves.
+QUARTO_EMBED = """
+:::{.quarto-embed-nb-cell notebook="/home/analyst/monitor/build/notebooks/overview.ipynb" notebook-title="overview" notebook-cellId="cell-7"}
+
+::: {#fig-x .cell papermill='{"exception":false,"status":"completed"}' tags='[]' execution_count=3 layout-ncol=2}
+::: {.cell-output .cell-output-display}
+Output text.
+:::
+:::
+
+:::
+"""
+
+
+def test_embedded_cells_lose_notebook_paths_and_metadata(tmp_path):
+    source = tmp_path / "embed.md"
+    source.write_text(QUARTO_EMBED)
+    lua = ROOT / "reports" / "assets" / "filters" / "embedded-cells.lua"
+
+    def to_html(*filters: str) -> str:
+        args = [render.pandoc_path(), str(source), "--to", "html5", *[a for f in filters for a in ("--lua-filter", f)]]
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    assert 'data-notebook="/home/analyst' in to_html() and "data-papermill" in to_html()
+    html = to_html(str(lua))
+    assert "/home/analyst" not in html
+    for attr in ("data-notebook", "data-papermill", "data-tags", "data-execution_count"):
+        assert attr not in html, attr
+    assert 'id="fig-x"' in html and 'data-layout-ncol="2"' in html  # Quarto's own cell options stay
+    filters = preprocess.read_project(ROOT / "reports").filters
+    assert lua in filters, "reports/_quarto.yml must run the filter at pre-ast"
 
 
 def test_images_have_alternative_text(page):

@@ -9,9 +9,9 @@ The modules read in the order the work flows:
    (docs/quarto-subset.md): it expands includes and the ``var`` and ``embed`` shortcodes
    of ``reports/report.qmd`` into plain pandoc Markdown.
 3. :mod:`~analysis.report.render` renders with Quarto when ``quarto`` is on the PATH, else
-   with pandoc (the Lua filters in ``analysis/filters/``: cross-references, callouts) and
-   typst. Outputs are written to a temporary file and moved into ``reports/output/`` only
-   when complete.
+   with pandoc (the project's Lua filters and the built-in cross-references) and typst.
+   Outputs are written to a temporary file and moved into ``reports/output/`` only when
+   complete.
 4. :mod:`~analysis.report.inspect` checks the outputs: headless Chromium on the HTML, the
    text of the PDF.
 

@@ -59,6 +59,24 @@ class Project:
     def metadata(self) -> dict:
         return {k: self.config[k] for k in PROJECT_METADATA_KEYS if k in self.config}
 
+    @property
+    def filters(self) -> list[Path]:
+        """The Lua filters listed under ``filters``. The built-in renderer runs them before
+        its own, which is where Quarto runs filters placed ``at: pre-ast``: it supports
+        only those, the one place where both renderers see the same document."""
+        paths = []
+        for entry in self.config.get("filters") or []:
+            if not (isinstance(entry, dict) and entry.get("at") == "pre-ast" and entry.get("path")):
+                raise ReportError(
+                    f"{self.config_file}: filters: {entry!r}: the built-in renderer runs only filters given as "
+                    "{at: pre-ast, path: file.lua} (see docs/quarto-subset.md)"
+                )
+            path = _project_path(str(entry["path"]), self.dir, self.dir)
+            if not path.is_file():
+                raise ReportError(f"{self.config_file}: filters: {path} does not exist")
+            paths.append(path)
+        return paths
+
     def paths(self, fmt: str, option: str) -> list[Path]:
         """The files a path option of a format names, as Quarto resolves them: relative to
         the project folder (where the report is), or to its root for a leading slash."""

@@ -1,8 +1,8 @@
 """Step 3: render the report, with Quarto or with the built-in pandoc + typst renderer.
 
 :func:`render_builtin` preprocesses ``report.qmd`` (:mod:`analysis.report.preprocess`),
-runs pandoc with the Lua filters in ``analysis/filters/`` to write the HTML and a typst
-file, and typesets the PDF with typst. :func:`render_quarto` runs ``quarto render``.
+runs pandoc with the project's Lua filters and its own cross-reference filter to write the
+HTML and a typst file, and typesets the PDF with typst. :func:`render_quarto` runs ``quarto render``.
 Either way each output is written to a temporary file beside its destination and moved
 into place only when complete.
 """
@@ -24,8 +24,7 @@ from analysis.report import ReportError
 from analysis.report.preprocess import Project, preprocess, read_project
 
 REPORT_QMD = config.REPORTS_DIR / "report.qmd"
-FILTERS_DIR = Path(__file__).resolve().parents[1] / "filters"
-#: The built-in renderer's own resources (its typst template).
+#: The built-in renderer's own resources: its typst template, its cross-reference filter.
 BUILTIN_DIR = Path(__file__).with_name("builtin")
 #: Intermediate files of the built-in renderer (the expanded Markdown, media, typst).
 RENDER_DIR = config.BUILD_DIR / "report"
@@ -34,8 +33,9 @@ RENDER_DIR = config.BUILD_DIR / "report"
 FORMATS = {"html": "report.html", "pdf": "report.pdf"}
 #: Quarto format behind each output format.
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
-#: Lua filters of the built-in renderer, in the order pandoc runs them.
-LUA_FILTERS = ("crossref.lua", "callout.lua")
+#: The built-in renderer's own Lua filters, run after the project's (Quarto numbers
+#: figures and tables itself).
+LUA_FILTERS = ("crossref.lua",)
 #: Options of Quarto's typst format passed on to the template as pandoc variables.
 TYPST_TEMPLATE_OPTIONS = ("papersize", "fontsize")
 #: Quarto's typst template partials that the built-in template includes, in its order.
@@ -128,8 +128,8 @@ def render_builtin(
     source.write_text("---\n" + yaml.safe_dump(meta, sort_keys=True, allow_unicode=True) + "---\n" + body, encoding="utf-8")
 
     common = [source.name, "--from", READER, "--fail-if-warnings", f"--resource-path={work_dir}{os.pathsep}{project.dir}"]
-    for name in LUA_FILTERS:
-        common += ["--lua-filter", str(FILTERS_DIR / name)]
+    for path in [*project.filters, *(BUILTIN_DIR / name for name in LUA_FILTERS)]:
+        common += ["--lua-filter", str(path)]
 
     written: dict[str, Path] = {}
     formats = list(formats)
