@@ -166,10 +166,48 @@ def test_preprocessor_expands_includes_variables_and_embeds(built):
     ]
 
 
-def test_variables_in_front_matter_are_escaped_text(page, pdf_text):
-    assert "Fixture report *not emphasis* <b>" in page.plain
+def test_variables_are_escaped_text(page, pdf_text):
+    assert "A variable is text: *not emphasis* <b>." in page.plain
     assert page.count("b") == 0 and page.count("em") == 0
-    assert "Fixture report *not emphasis* <b>" in pdf_text
+    assert "A variable is text: *not emphasis* <b>." in pdf_text
+
+
+def test_date_comes_from_the_metadata_file(built, page, pdf_text):
+    # _quarto.yml lists _generated/metadata.yml under metadata-files, as Quarto reads it.
+    from pypdf import PdfReader
+
+    assert '<p class="date">2025-06-01</p>' in built["html"].read_text(encoding="utf-8")
+    assert "2025-06-01" in pdf_text
+    assert PdfReader(str(built["pdf"])).metadata["/CreationDate"].startswith("D:20250601")
+
+
+@pytest.mark.parametrize("key", ["title", "subtitle", "date"])
+def test_shortcode_in_a_key_quarto_reads_first_is_an_error(tmp_path, key):
+    qmd = make_project(tmp_path / "project")
+    qmd.write_text(qmd.read_text().replace('title: "Fixture report"\n', f'title: "Fixture report"\n{key}: "{{{{< var data_date >}}}}"\n'))
+    with pytest.raises(ReportError, match=rf"report\.qmd: {key}: '\{{\{{< var data_date >\}}\}}' holds a shortcode, which Quarto reads before"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_shortcode_in_the_metadata_file_is_an_error(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_generated" / "metadata.yml").write_text('date: "{{< var data_date >}}"\n')
+    with pytest.raises(ReportError, match=r"metadata\.yml: date: .* holds a shortcode"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_date_must_be_iso(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_generated" / "metadata.yml").write_text("date: 1 June 2025\n")
+    with pytest.raises(ReportError, match=r"date: '1 June 2025' is not a quoted ISO date"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_missing_metadata_file_is_an_error(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_generated" / "metadata.yml").unlink()
+    with pytest.raises(ReportError, match=r"metadata-files: .*metadata\.yml does not exist .*make notebooks"):
+        render_fixture(tmp_path, qmd, formats=("html",))
 
 
 def test_figures_and_tables_are_numbered_in_document_order(page):
@@ -488,6 +526,10 @@ def test_generated_variables_are_the_key_figures(real_sources_build, tables):
     for key, value in figures.items():
         assert written[key] == generate.format_value(value)
     assert written["data_date"] == "2025-06-01"
+    # The report's date, for Quarto too: a metadata file, not a shortcode in the front matter.
+    metadata = yaml.safe_load((real_sources_build["reports"] / "_generated" / "metadata.yml").read_text())
+    assert metadata == {"date": "2025-06-01"}
+    assert "date" not in preprocess.split_front_matter((real_sources_build["reports"] / "report.qmd").read_text())[0]
 
 
 def test_generated_sources_are_escaped(real_sources_build):

@@ -33,6 +33,12 @@ _CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
 #: Top-level keys of ``_quarto.yml`` that the built-in renderer passes on as document
 #: metadata (the document's own front matter wins).
 PROJECT_METADATA_KEYS = ("lang", "toc-title")
+#: Front-matter keys Quarto reads before it expands shortcodes: it parses and formats the
+#: date first (src/command/render/pandoc.ts, src/core/date.ts), so "{{< var x >}}" there
+#: prints "Invalid Date"; the title and subtitle reach the page's title and the PDF's
+#: metadata as written.
+UNEXPANDED_KEYS = ("title", "subtitle", "date")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,24 @@ class Project:
     def typst(self) -> dict:
         return (self.config.get("format") or {}).get("typst") or {}
 
-    @property
     def metadata(self) -> dict:
-        return {k: self.config[k] for k in PROJECT_METADATA_KEYS if k in self.config}
+        """Document metadata from the project, merged as Quarto does: the keys of
+        PROJECT_METADATA_KEYS, then each file of ``metadata-files`` (later files win)."""
+        meta = {k: self.config[k] for k in PROJECT_METADATA_KEYS if k in self.config}
+        for entry in self.config.get("metadata-files") or []:
+            path = _project_path(str(entry), self.dir, self.dir)
+            if not path.is_file():
+                # Quarto skips a missing file without a word; an undated report is not an option.
+                raise ReportError(
+                    f"{self.config_file}: metadata-files: {path} does not exist "
+                    "(the files in reports/_generated/ are written by `make notebooks`)"
+                )
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if not isinstance(data, dict):
+                raise ReportError(f"{path}: not a YAML mapping of metadata")
+            check_front_matter(data, path)
+            meta.update(data)
+        return meta
 
     @property
     def filters(self) -> list[Path]:
@@ -95,6 +116,27 @@ def read_project(project_dir: Path) -> Project:
     if not isinstance(config, dict):
         raise ReportError(f"{path}: not a YAML mapping of options")
     return Project(Path(project_dir), config)
+
+
+def _has_shortcode(text: str) -> bool:
+    return any(not (m.group(1) and m.group(4)) for m in _SHORTCODE.finditer(text))
+
+
+def check_front_matter(meta: Mapping, where: Path) -> None:
+    """Refuse what Quarto would get wrong or the report's template cannot date: a shortcode
+    in ``title``, ``subtitle`` or ``date``, or a date that is not YYYY-MM-DD."""
+    for key in UNEXPANDED_KEYS:
+        value = meta.get(key)
+        text = value.get("value") if isinstance(value, Mapping) else value
+        if isinstance(text, str) and _has_shortcode(text):
+            raise ReportError(
+                f"{where}: {key}: {text!r} holds a shortcode, which Quarto reads before expanding shortcodes "
+                f"(a date prints as 'Invalid Date'); write the {key} itself, or have the build write it into "
+                "a file listed under metadata-files in _quarto.yml, as reports/_generated/metadata.yml does for the date"
+            )
+    date = meta.get("date")
+    if date is not None and not (isinstance(date, str) and _ISO_DATE.fullmatch(date)):
+        raise ReportError(f"{where}: date: {date!r} is not a quoted ISO date ('YYYY-MM-DD'), which dates the report and its PDF")
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -281,6 +323,7 @@ def preprocess(
     base_dir = qmd.parent
     project_dir = Path(project_dir) if project_dir else base_dir
     meta, body = split_front_matter(qmd.read_text(encoding="utf-8"))
+    check_front_matter(meta, qmd)
     body = expand_includes(body, base_dir, project_dir)
     seen_ids: dict[str, str] = {}
 

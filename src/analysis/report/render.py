@@ -64,18 +64,19 @@ def font_paths() -> list[str]:
     return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
 
 
-def build_date(variables: Mapping) -> dt.datetime:
-    """The PDF's date: the data's latest coding date, else SOURCE_DATE_EPOCH.
+def pdf_timestamp(meta: Mapping) -> dt.datetime:
+    """typst's clock: the document's date (which the template also sets as the PDF's date),
+    else SOURCE_DATE_EPOCH.
 
-    The data's date comes first because it means something to a reader (the Makefile
-    pins SOURCE_DATE_EPOCH to 0 for other tools, which would date the PDF 1970).
+    The date comes first because it means something to a reader (the Makefile pins
+    SOURCE_DATE_EPOCH to 0 for other tools, which would date the PDF 1970).
     """
-    if "data_date" in variables:
-        return dt.datetime.fromisoformat(str(variables["data_date"])).replace(tzinfo=dt.timezone.utc)
+    if "date" in meta:
+        return dt.datetime.fromisoformat(str(meta["date"])).replace(tzinfo=dt.timezone.utc)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    raise ReportError("no date for the PDF: give a data_date variable or set SOURCE_DATE_EPOCH")
+    raise ReportError("no date for the PDF: give the report a date (metadata-files in _quarto.yml) or set SOURCE_DATE_EPOCH")
 
 
 def _run_pandoc(args: list[str], cwd: Path) -> None:
@@ -122,7 +123,7 @@ def render_builtin(
     work_dir.mkdir(parents=True, exist_ok=True)
 
     meta, body = preprocess(qmd, variables, media_dir, project.dir)
-    for key, value in project.metadata.items():
+    for key, value in project.metadata().items():
         meta.setdefault(key, value)  # the document's own front matter wins, as in Quarto
     source = work_dir / f"{qmd.stem}.md"
     source.write_text("---\n" + yaml.safe_dump(meta, sort_keys=True, allow_unicode=True) + "---\n" + body, encoding="utf-8")
@@ -136,7 +137,7 @@ def render_builtin(
     if "html" in formats:
         written["html"] = _render_html(project, common, work_dir, Path(output_dir) / FORMATS["html"])
     if "pdf" in formats:
-        written["pdf"] = _render_pdf(project, common, work_dir, Path(output_dir) / FORMATS["pdf"], build_date(variables))
+        written["pdf"] = _render_pdf(project, common, work_dir, Path(output_dir) / FORMATS["pdf"], pdf_timestamp(meta))
     return written
 
 
