@@ -432,9 +432,28 @@ def test_unsupported_shortcode_is_an_error(tmp_path):
         _edit_and_render(tmp_path, "There were", "{{< meta title >}} There were")
 
 
-def test_missing_label_lists_the_notebook_labels(tmp_path):
-    with pytest.raises(ReportError, match=r"no cell labelled 'fig-plto'; labels: fig-plot, tbl-hostile, fig-second, unused"):
+def test_missing_label_names_file_line_and_the_notebook_labels(tmp_path):
+    with pytest.raises(ReportError, match=r"report\.qmd:17: \{\{< embed nb/demo\.ipynb#fig-plto >\}\}: .*demo\.ipynb: "
+                       r"no cell labelled 'fig-plto' \(nor with that id or tag\); labels: fig-plot, tbl-hostile, fig-second, unused"):
         _edit_and_render(tmp_path, "demo.ipynb#fig-plot", "demo.ipynb#fig-plto")
+
+
+def test_errors_in_an_included_file_name_that_file_and_line(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_partial.qmd").write_text("First line.\n\nSecond {{< var nope >}}.\n")
+    with pytest.raises(ReportError, match=r"_partial\.qmd:3: \{\{< var nope >\}\}: no such variable"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_embed_in_an_included_file_is_relative_to_the_main_document(tmp_path):
+    # Quarto resolves an embed's path against the main document (jupyter-embed.ts,
+    # resolveNbPath with the render target as input), wherever the shortcode was written.
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "parts").mkdir()
+    (qmd.parent / "parts" / "_embeds.qmd").write_text("{{< embed nb/demo.ipynb#unused >}}\n")
+    qmd.write_text(qmd.read_text().replace("{{< include _partial.qmd >}}", "{{< include _partial.qmd >}}\n\n{{< include parts/_embeds.qmd >}}"))
+    out = render_fixture(tmp_path, qmd, formats=("html",))
+    assert "Never embedded" in ParsedHTML.of(out["html"]).captions
 
 
 def test_missing_notebook_says_how_to_make_it(tmp_path):

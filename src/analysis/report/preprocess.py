@@ -7,27 +7,22 @@ supported, and how, is listed in docs/quarto-subset.md; anything else is an erro
 
 from __future__ import annotations
 
-import base64
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Mapping
 
 import yaml
 
 from analysis.markdown import escape
 from analysis.report import ReportError
-
-#: Labels of embedded cells are cross-referenceable when they carry one of these prefixes;
-#: other labels (the region profiles' repeated ones) are made unique per notebook.
-CROSSREF_PREFIXES = ("fig-", "tbl-")
+from analysis.report.embed import CROSSREF_PREFIXES, embed_markdown, read_embed
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 # `{{< name args >}}`; an extra pair of braces, `{{{< ... >}}}`, escapes a shortcode.
 _SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)\s*(.*?)\s*>\}\}(\}?)", re.S)
-_CELL_OPTION = re.compile(r"^#\|\s?(.*)$")
 
 
 #: Top-level keys of ``_quarto.yml`` that the built-in renderer passes on as document
@@ -150,23 +145,6 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return meta, text[m.end():]
 
 
-def _shortcodes(text: str, handle: Callable[[str, str, str], str | None]) -> str:
-    """Replace every shortcode by ``handle(name, args, source)``; None leaves it as it is.
-
-    ``{{{< ... >}}}``, Quarto's escape, is left alone; :func:`_unescape_shortcodes` turns
-    it into the literal ``{{< ... >}}`` once every pass is done.
-    """
-
-    def repl(m: re.Match) -> str:
-        if m.group(1) and m.group(4):
-            return m.group(0)
-        inner = m.group(0)[len(m.group(1)): len(m.group(0)) - len(m.group(4))]
-        out = handle(m.group(2), m.group(3), inner)
-        return m.group(1) + (inner if out is None else out) + m.group(4)
-
-    return _SHORTCODE.sub(repl, text)
-
-
 def _unescape_shortcodes(text: str) -> str:
     return _SHORTCODE.sub(lambda m: m.group(0)[1:-1] if m.group(1) and m.group(4) else m.group(0), text)
 
@@ -176,26 +154,6 @@ def _project_path(target: str, base_dir: Path, project_dir: Path) -> Path:
     # main document (an include is pasted text, so its paths are the main file's).
     target = target.strip().strip("\"'")
     return (project_dir / target.lstrip("/")) if target.startswith("/") else (base_dir / target)
-
-
-def expand_includes(text: str, base_dir: Path, project_dir: Path, _stack: tuple[Path, ...] = ()) -> str:
-    """Paste ``{{< include file >}}`` files in, recursively, dropping HTML comments."""
-    text = _COMMENT.sub("", text)
-
-    def handle(name: str, args: str, source: str) -> str | None:
-        if name != "include":
-            return None
-        path = _project_path(args, base_dir, project_dir).resolve()
-        if not path.exists():
-            raise ReportError(f"{{{{< include {args} >}}}}: {path} does not exist")
-        if path in _stack:
-            raise ReportError(f"{{{{< include {args} >}}}}: {path} includes itself")
-        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
-        if meta:
-            raise ReportError(f"{path}: an included file may not have front matter (it would apply to the whole report)")
-        return "\n" + expand_includes(body, base_dir, project_dir, _stack + (path,)).strip("\n") + "\n"
-
-    return _shortcodes(text, handle)
 
 
 def lookup_variable(variables: Mapping, name: str) -> str:
@@ -211,99 +169,83 @@ def lookup_variable(variables: Mapping, name: str) -> str:
     return str(value)
 
 
-def _cell_options(source: str, where: str) -> dict:
-    """Quarto's `#| key: value` options at the top of a code cell."""
-    lines = []
-    for line in source.splitlines():
-        m = _CELL_OPTION.match(line)
-        if not m:
-            break
-        lines.append(m.group(1))
-    try:
-        opts = yaml.safe_load("\n".join(lines)) if lines else {}
-    except yaml.YAMLError as exc:
-        raise ReportError(f"{where}: the cell's #| options are not valid YAML: {exc}") from exc
-    return opts if isinstance(opts, dict) else {}
-
-
 @dataclass
-class Embed:
-    """One labelled cell's output, ready to go into the document."""
+class _Expansion:
+    """The expansion of one document: its folders, variables and the ids embedded so far.
 
-    notebook: Path
-    label: str
-    caption: str
-    kind: str  # "figure" | "table"
-    png: bytes | None = None
-    markdown: str | None = None
-    alt: str | None = None
-
-
-def read_embed(notebook: Path, label: str) -> Embed:
-    """The output of the cell labelled ``label`` in an executed notebook.
-
-    The cell's output must be one ``image/png`` (a figure) or one ``text/markdown`` (a
-    table, escaped by the notebook), and its options must give ``fig-cap`` or ``tbl-cap``.
+    Shortcodes are replaced in one pass over each file, so an error names the file and
+    line it is on, and text pasted in by an include is never read as shortcodes again.
     """
-    import nbformat
 
-    if not notebook.exists():
-        raise ReportError(f"{notebook} does not exist: run `python -m analysis.notebooks` to execute the notebooks")
-    nb = nbformat.read(notebook, as_version=4)
-    labels = []
-    for n, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        opts = _cell_options(cell.source, f"{notebook}, cell {n}")
-        if "label" in opts:
-            labels.append(str(opts["label"]))
-        if opts.get("label") != label:
-            continue
-        where = f"{notebook}, cell {label!r}"
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                raise ReportError(f"{where}: the cell raised {out.get('ename')}: {out.get('evalue')}")
-        datas = [out.get("data", {}) for out in cell.get("outputs", []) if out.get("output_type") in ("display_data", "execute_result")]
-        pngs = [d["image/png"] for d in datas if "image/png" in d]
-        mds = [d["text/markdown"] for d in datas if "text/markdown" in d]
-        caption = opts.get("fig-cap") or opts.get("tbl-cap")
-        if not caption:
-            raise ReportError(f"{where}: no fig-cap or tbl-cap option; every embedded output needs a caption")
-        if len(pngs) + len(mds) != 1:
-            raise ReportError(
-                f"{where}: expected one image/png or one text/markdown output, found {len(pngs)} PNG and {len(mds)} Markdown"
-            )
-        if pngs:
-            data = pngs[0] if isinstance(pngs[0], str) else "".join(pngs[0])
-            return Embed(notebook, label, str(caption), "figure", png=base64.b64decode(data), alt=opts.get("fig-alt"))
-        md = mds[0] if isinstance(mds[0], str) else "".join(mds[0])
-        return Embed(notebook, label, str(caption), "table", markdown=md)
-    raise ReportError(f"{notebook}: no cell labelled {label!r}; labels: {', '.join(labels) or 'none'}")
+    base_dir: Path
+    project_dir: Path
+    variables: Mapping
+    media_dir: Path
+    seen_ids: dict[str, str] = field(default_factory=dict)
 
+    def expand(self, text: str, where: Path, first_line: int = 1, stack: tuple[Path, ...] = ()) -> str:
+        """``text`` (from ``where``, starting at ``first_line``) with HTML comments dropped
+        and shortcodes replaced; escaped shortcodes stay escaped until :func:`preprocess`."""
+        pieces, pos = [], 0
+        for m in [*_COMMENT.finditer(text), None]:
+            end = m.start() if m else len(text)
+            line = first_line + text.count("\n", 0, pos)
+            pieces.append(self._replace(text[pos:end], where, line, stack))
+            pos = m.end() if m else end
+        return "".join(pieces)
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
+    def _replace(self, text: str, where: Path, first_line: int, stack: tuple[Path, ...]) -> str:
+        def repl(m: re.Match) -> str:
+            if m.group(1) and m.group(4):
+                return m.group(0)
+            inner = m.group(0)[len(m.group(1)): len(m.group(0)) - len(m.group(4))]
+            at = f"{where}:{first_line + text.count(chr(10), 0, m.start())}"
+            return m.group(1) + self._shortcode(m.group(2), m.group(3), inner, at, stack) + m.group(4)
 
+        return _SHORTCODE.sub(repl, text)
 
-def embed_markdown(embed: Embed, element_id: str, media_dir: Path, media_prefix: str) -> str:
-    """The embed as a Quarto-style figure or table div; a figure's PNG goes to ``media_dir``.
+    def _shortcode(self, name: str, args: str, source: str, at: str, stack: tuple[Path, ...]) -> str:
+        if name == "include":
+            return self._include(args, at, stack)
+        if name == "var":
+            try:
+                return escape(lookup_variable(self.variables, args.strip()))
+            except ReportError as exc:
+                raise ReportError(f"{at}: {exc}") from None
+        if name == "embed":
+            return self._embed(args, source, at)
+        raise ReportError(f"{at}: {source}: the built-in renderer does not support the {name!r} shortcode (see docs/quarto-subset.md)")
 
-    Labels with a fig-/tbl- prefix are numbered by the crossref filter; other labels get
-    the class ``embed-figure``/``embed-table`` and are captioned but not numbered.
-    """
-    numbered = element_id.startswith(CROSSREF_PREFIXES)
-    cls = "" if numbered else (" .embed-figure" if embed.kind == "figure" else " .embed-table")
-    if embed.kind == "figure":
-        name = f"{_slug(media_prefix)}-{_slug(element_id)}.png"
-        media_dir.mkdir(parents=True, exist_ok=True)
-        (media_dir / name).write_bytes(embed.png or b"")
-        # Inside a quoted attribute pandoc only unescapes \\ and \"; the filter reads it as text.
-        alt_text = str(embed.alt or "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-        alt = f'{{fig-alt="{alt_text}"}}' if embed.alt else ""
-        content = f"![]({media_dir.name}/{name}){alt}"
-    else:
-        content = (embed.markdown or "").strip("\n")
-    return f"\n::: {{#{element_id}{cls}}}\n{content}\n\n{embed.caption}\n:::\n"
+    def _include(self, args: str, at: str, stack: tuple[Path, ...]) -> str:
+        path = _project_path(args, self.base_dir, self.project_dir).resolve()
+        if not path.exists():
+            raise ReportError(f"{at}: {{{{< include {args} >}}}}: {path} does not exist")
+        if path in stack:
+            raise ReportError(f"{at}: {{{{< include {args} >}}}}: {path} includes itself")
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        if meta:
+            raise ReportError(f"{path}: an included file may not have front matter (it would apply to the whole report)")
+        # Pasted on lines of its own, before anything else, as Quarto does.
+        return "\n" + self.expand(body, path, 1, stack + (path,)).strip("\n") + "\n"
+
+    def _embed(self, args: str, source: str, at: str) -> str:
+        target, _, options = args.partition(" ")
+        if options.strip():
+            raise ReportError(f"{at}: {source}: embed options ({options.strip()}) are not supported by the built-in renderer")
+        path_text, sep, names = target.partition("#")
+        if not sep or not names:
+            raise ReportError(f"{at}: {source}: give the cell as notebook.ipynb#label")
+        notebook = _project_path(path_text, self.base_dir, self.project_dir)
+        parts = []
+        for name in names.split(","):
+            found = read_embed(notebook, name.strip(), f"{at}: {source}")
+            element_id = found.label if found.label.startswith(CROSSREF_PREFIXES) else f"{found.label}-{notebook.stem}"
+            if element_id in self.seen_ids:
+                raise ReportError(f"{at}: {source}: {element_id!r} is embedded twice (first at {self.seen_ids[element_id]})")
+            self.seen_ids[element_id] = at
+            media_prefix = Path(os.path.relpath(notebook.resolve(), self.project_dir.resolve())).with_suffix("").as_posix().replace("../", "")
+            parts.append(embed_markdown(found, element_id, self.media_dir, media_prefix))
+        return "".join(parts)
 
 
 def preprocess(
@@ -315,51 +257,25 @@ def preprocess(
     """Expand a Quarto document into pandoc Markdown: (metadata, body).
 
     Supported: front matter; ``include`` (relative to the main document, or to the project
-    with a leading slash), ``var`` (from ``variables``) and ``embed`` (``path#label``: one
-    labelled output of an executed notebook) shortcodes; escaped shortcodes
-    ``{{{< ... >}}}``. Any other shortcode is an error.
+    with a leading slash), ``var`` (from ``variables``) and ``embed`` (``path#name``: one
+    output of an executed notebook, found by Quarto's rules, :mod:`analysis.report.embed`)
+    shortcodes; escaped shortcodes ``{{{< ... >}}}``. Any other shortcode is an error that
+    names the file and line.
     """
     qmd = Path(qmd)
-    base_dir = qmd.parent
-    project_dir = Path(project_dir) if project_dir else base_dir
-    meta, body = split_front_matter(qmd.read_text(encoding="utf-8"))
+    text = qmd.read_text(encoding="utf-8")
+    meta, body = split_front_matter(text)
     check_front_matter(meta, qmd)
-    body = expand_includes(body, base_dir, project_dir)
-    seen_ids: dict[str, str] = {}
-
-    def handle(name: str, args: str, source: str) -> str:
-        if name == "var":
-            return escape(lookup_variable(variables, args.strip()))
-        if name == "embed":
-            target, _, options = args.partition(" ")
-            if options.strip():
-                raise ReportError(f"{source}: embed options ({options.strip()}) are not supported by the built-in renderer")
-            path_text, sep, labels = target.partition("#")
-            if not sep or not labels:
-                raise ReportError(f"{source}: give the cell as notebook.ipynb#label")
-            notebook = _project_path(path_text, base_dir, project_dir)
-            parts = []
-            for label in labels.split(","):
-                embed = read_embed(notebook, label.strip())
-                element_id = embed.label if embed.label.startswith(CROSSREF_PREFIXES) else f"{embed.label}-{notebook.stem}"
-                if element_id in seen_ids:
-                    raise ReportError(f"{source}: {element_id!r} is embedded twice (first by {seen_ids[element_id]})")
-                seen_ids[element_id] = source
-                media_prefix = Path(os.path.relpath(notebook.resolve(), project_dir.resolve())).with_suffix("").as_posix().replace("../", "")
-                parts.append(embed_markdown(embed, element_id, media_dir, media_prefix))
-            return "".join(parts)
-        raise ReportError(f"{source}: the built-in renderer does not support the {name!r} shortcode (see docs/quarto-subset.md)")
-
-    def substitute(text: str) -> str:
-        return _unescape_shortcodes(_shortcodes(text, handle))
+    expansion = _Expansion(qmd.parent, Path(project_dir) if project_dir else qmd.parent, variables, media_dir)
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
 
     def walk(value: object) -> object:
         if isinstance(value, str):
-            return substitute(value)
+            return _unescape_shortcodes(expansion.expand(value, qmd))
         if isinstance(value, list):
             return [walk(v) for v in value]
         if isinstance(value, dict):
             return {k: walk(v) for k, v in value.items()}
         return value
 
-    return walk(meta), substitute(body)
+    return walk(meta), _unescape_shortcodes(expansion.expand(body, qmd, body_line))
