@@ -500,13 +500,6 @@ def test_table_columns_are_sized_by_their_text():
     assert table(df, widths={"summary": 5}).splitlines()[1] == "| :--- | :--------------- | ---: |"
 
 
-def test_engine_quarto_without_quarto_is_an_error(monkeypatch):
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
-    assert render.choose_engine("auto") == "pandoc"
-    with pytest.raises(ReportError, match="quarto is not on the PATH"):
-        render.choose_engine("quarto")
-
-
 # --------------------------------------------------------------------------------------
 # The data-driven pieces and the real report sources
 # --------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import yaml
 from analysis import codebook, config
 from analysis.markdown import escape, link, table
 from analysis.report import ReportError
-from analysis.report.render import pandoc_version
+from analysis.report.render import pandoc_version, quarto_version
 
 #: Where `python -m analysis.notebooks` writes the region profiles.
 REGION_NOTEBOOKS_DIR = config.BUILD_DIR / "notebooks" / "regions"
@@ -196,8 +196,7 @@ def tool_versions(engine: str) -> list[tuple[str, str]]:
         except importlib.metadata.PackageNotFoundError:
             rows.append((name, "not installed"))
     if engine == "quarto":
-        done = subprocess.run(["quarto", "--version"], capture_output=True, text=True)
-        rows.append(("Quarto", done.stdout.strip() or "unknown"))
+        rows.append(("Quarto", ".".join(map(str, quarto_version() or ())) or "not on the PATH"))
     else:
         rows.append(("pandoc (renderer)", pandoc_version()))
     return rows

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -201,32 +203,106 @@ def _render_pdf(project: Project, common: list[str], work_dir: Path, dest: Path,
     return _atomic_write(dest, compile_pdf)
 
 
-def render_quarto(formats: Iterable[str] = ("html", "pdf"), *, qmd: Path = REPORT_QMD, output_dir: Path = config.REPORT_OUTPUT_DIR) -> dict[str, Path]:
-    """Render with Quarto into a temporary folder and move the results into place."""
-    qmd = Path(qmd)
-    written: dict[str, Path] = {}
-    for fmt in formats:
-        with tempfile.TemporaryDirectory(prefix=".quarto-", dir=qmd.parent) as tmp:
-            done = subprocess.run(
-                ["quarto", "render", qmd.name, "--to", QUARTO_FORMATS[fmt], "--output-dir", tmp],
-                cwd=qmd.parent, capture_output=True, text=True,
-            )
-            if done.returncode != 0:
-                raise ReportError(f"quarto render failed ({done.returncode}): {done.stderr.strip()}")
-            produced = Path(tmp) / f"{qmd.stem}{Path(FORMATS[fmt]).suffix}"
-            if not produced.exists():
-                raise ReportError(f"quarto render wrote no {produced.name}")
-            dest = Path(output_dir) / FORMATS[fmt]
-            written[fmt] = _atomic_write(dest, lambda t: shutil.copyfile(produced, t))
-    return written
+# --------------------------------------------------------------------------------------
+# Quarto
+# --------------------------------------------------------------------------------------
+
+#: The oldest Quarto the report supports: from 1.9.18 Quarto stages the typst packages it
+#: bundles (src/command/render/output-typst.ts) instead of letting typst fetch them from the
+#: internet at render time. The tests check the sources against 1.10.18's schemas.
+MIN_QUARTO = (1, 9, 18)
+#: Where Quarto writes its outputs before they are moved into place (outside reports/).
+QUARTO_WORK_DIR = config.BUILD_DIR / "quarto"
+
+
+def quarto_version() -> tuple[int, ...] | None:
+    """The version of the ``quarto`` on the PATH, or None when there is none."""
+    if not shutil.which("quarto"):
+        return None
+    done = subprocess.run(["quarto", "--version"], capture_output=True, text=True)
+    numbers = re.match(r"\s*(\d+)\.(\d+)\.(\d+)", done.stdout)
+    if done.returncode != 0 or not numbers:
+        raise ReportError(f"quarto --version said {done.stdout.strip() or done.stderr.strip()!r}, not a version")
+    return tuple(int(n) for n in numbers.groups())
+
+
+def _version_text(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
 
 
 def choose_engine(engine: str) -> str:
-    if engine == "auto":
-        return "quarto" if shutil.which("quarto") else "pandoc"
-    if engine == "quarto" and not shutil.which("quarto"):
-        raise ReportError("--engine quarto: quarto is not on the PATH; use --engine pandoc (the built-in renderer)")
-    if engine not in ("quarto", "pandoc"):
+    """``quarto`` or ``pandoc`` (the built-in renderer) for ``auto``, ``quarto`` or ``pandoc``."""
+    if engine not in ("auto", "quarto", "pandoc"):
         raise ReportError(f"unknown engine {engine!r}; use auto, quarto or pandoc")
-    return engine
+    if engine == "pandoc":
+        return engine
+    version = quarto_version()
+    if version is None:
+        if engine == "quarto":
+            raise ReportError("--engine quarto: quarto is not on the PATH; use --engine pandoc (the built-in renderer)")
+        return "pandoc"
+    if version < MIN_QUARTO:
+        why = (f"quarto {_version_text(version)} is older than {_version_text(MIN_QUARTO)}, the first that renders the PDF "
+               "without fetching typst packages from the internet")
+        if engine == "quarto":
+            raise ReportError(f"--engine quarto: {why}; update Quarto or use --engine pandoc")
+        print(f"report: {why}; rendering with the built-in renderer", file=sys.stderr)
+        return "pandoc"
+    return "quarto"
 
+
+def render_quarto(
+    formats: Iterable[str] = ("html", "pdf"),
+    *,
+    qmd: Path = REPORT_QMD,
+    output_dir: Path = config.REPORT_OUTPUT_DIR,
+    work_dir: Path = QUARTO_WORK_DIR,
+) -> dict[str, Path]:
+    """Render with ``quarto render``, one format at a time, and move the results into place.
+
+    Quarto runs in the project folder and writes its output into a temporary folder under
+    ``work_dir``; what it leaves in the project folder (``.quarto/``, intermediate files, a
+    ``.gitignore`` where none was) is removed afterwards. SOURCE_DATE_EPOCH is the report's
+    date, for typst's clock (the template dates the PDF itself).
+    """
+    qmd = Path(qmd)
+    project = read_project(qmd.parent)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(pdf_timestamp(project.metadata()).timestamp()))}
+    before = set(os.listdir(project.dir))
+    written: dict[str, Path] = {}
+    try:
+        for fmt in formats:
+            written[fmt] = _quarto_render(qmd, fmt, Path(output_dir), Path(work_dir), env)
+    finally:
+        _remove_scratch(project.dir, before, Path(output_dir))
+    return written
+
+
+def _quarto_render(qmd: Path, fmt: str, output_dir: Path, work_dir: Path, env: Mapping[str, str]) -> Path:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{fmt}-", dir=work_dir) as tmp:
+        done = subprocess.run(
+            ["quarto", "render", qmd.name, "--to", QUARTO_FORMATS[fmt], "--output-dir", str(Path(tmp).resolve())],
+            cwd=qmd.parent, capture_output=True, text=True, env=dict(env),
+        )
+        if done.returncode != 0:
+            raise ReportError(f"quarto render {qmd.name} --to {QUARTO_FORMATS[fmt]} failed ({done.returncode}): {done.stderr.strip()}")
+        produced = Path(tmp) / f"{qmd.stem}{Path(FORMATS[fmt]).suffix}"
+        if not produced.exists():
+            raise ReportError(f"quarto render {qmd.name} --to {QUARTO_FORMATS[fmt]} wrote no {produced.name}")
+        return _atomic_write(output_dir / FORMATS[fmt], lambda t: shutil.copyfile(produced, t))
+
+
+def _remove_scratch(project_dir: Path, before: set[str], output_dir: Path) -> None:
+    # Quarto keeps its project scratch in .quarto/ (src/project/project-scratch.ts), writes
+    # a .gitignore into a project in a git checkout that has none
+    # (src/project/project-gitignore.ts) and leaves intermediates beside the document when
+    # a render fails: none of it belongs in reports/.
+    for name in set(os.listdir(project_dir)) - before:
+        path = project_dir / name
+        if path.resolve() == output_dir.resolve() or path.resolve() in output_dir.resolve().parents:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
