@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.report import ReportError, cli, render
+from analysis import config
+from analysis.report import ReportError, cli, generate, render
 from analysis.report.inspect import BrowserReport
+from analysis.report.schema import QuartoSchemas, SchemaError, check_report_sources
 from fixtures.report import quarto_stand_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +143,29 @@ def test_browser_check_option(monkeypatch, tmp_path, capsys):
     assert cli.main(["--browser-check"]) == 0
     with pytest.raises(SystemExit):
         cli.main(["--check"])  # the build's option ("write nothing"), not this one
+
+
+@pytest.fixture(scope="module")
+def schemas() -> QuartoSchemas:
+    try:
+        return QuartoSchemas(config.QUARTO_SCHEMA_DIR)
+    except SchemaError as exc:
+        pytest.fail(str(exc))  # a check that did not run must not pass
+
+
+def test_report_sources_follow_quartos_schemas(schemas, tmp_path):
+    # reports/ as committed, with the metadata file the build writes.
+    reports = tmp_path / "reports"
+    shutil.copytree(ROOT / "reports", reports, ignore=shutil.ignore_patterns("output", "_generated", "_variables.yml", ".quarto"))
+    (reports / "_generated").mkdir()
+    (reports / "_generated" / "metadata.yml").write_text(generate.metadata_yaml({"data_date": "2025-06-01"}))
+    assert sorted(p.name for p in reports.rglob("*.qmd")) == ["_methodology.qmd", "report.qmd"]
+    assert check_report_sources(reports, schemas) == []
+    # The check reads these files: a misspelt option in them fails it.
+    config_file = reports / "_quarto.yml"
+    config_file.write_text(config_file.read_text().replace("minimal: true", "minmal: true"))
+    assert check_report_sources(reports, schemas) == [f"{config_file}: format.html.minmal: not an option Quarto knows (did you mean minimal?)"]
+
+
+def test_fixture_project_follows_quartos_schemas(schemas):
+    assert check_report_sources(FIXTURE, schemas) == []
