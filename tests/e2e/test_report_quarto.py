@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from analysis import config
-from analysis.report import ReportError, cli, generate, render
+from analysis.report import ReportError, cli, generate, inspect, render
 from analysis.report.inspect import BrowserReport
 from analysis.report.schema import QuartoSchemas, SchemaError, check_report_sources
 from fixtures.report import quarto_stand_in
@@ -169,3 +170,36 @@ def test_report_sources_follow_quartos_schemas(schemas, tmp_path):
 
 def test_fixture_project_follows_quartos_schemas(schemas):
     assert check_report_sources(FIXTURE, schemas) == []
+
+
+#: A figure and a reference as Quarto's typst output writes them
+#: (src/resources/filters/layout/typst.lua, make_typst_figure; no numbering argument).
+QUARTO_FIGURE = """
+```{=typst}
+#figure([#rect(width: 2cm, height: 1cm)], caption: figure.caption(position: bottom, [A plot]), kind: "quarto-float-fig", supplement: "Figure", )<fig-x>
+
+As #ref(<fig-x>, supplement: [Figure]) shows.
+```
+"""
+
+
+def test_the_pdf_partials_keep_quartos_figure_numbers(tmp_path):
+    # Quarto numbers figures through typst; a partial that turned figure numbering off would
+    # drop "Figure 1" from the captions and make every reference fail to compile.
+    import typst
+
+    from analysis.report.preprocess import read_project
+
+    stage = tmp_path / "template"
+    stage.mkdir()
+    for path in read_project(ROOT / "reports").paths("typst", "template-partials"):
+        shutil.copy(path, stage / path.name)
+    # The order and spacing of Quarto's own template.typ, without its definitions.
+    (stage / "template.typ").write_text("$typst-template.typ()$\n\n$page.typ()$\n\n$typst-show.typ()$\n\n$body$\n")
+    (tmp_path / "doc.md").write_text('---\ntitle: "T"\ndate: "2025-06-01"\n---\n' + QUARTO_FIGURE)
+    typ = tmp_path / "doc.typ"
+    subprocess.run([render.pandoc_path(), str(tmp_path / "doc.md"), "--to", "typst", "--standalone",
+                    f"--template={stage / 'template.typ'}", "--output", str(typ)], check=True)
+    typst.compile(str(typ), output=str(tmp_path / "doc.pdf"), font_paths=render.font_paths(), ignore_system_fonts=True)
+    text = inspect.pdf_text(tmp_path / "doc.pdf")
+    assert "Figure 1: A plot" in text and "As Figure 1 shows." in text
