@@ -165,7 +165,9 @@ def sources_markdown(sources: pd.DataFrame) -> str:
 
 def _git(*args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(config.PROJECT_ROOT), *args], capture_output=True, text=True, check=True)
+        # GIT_OPTIONAL_LOCKS=0: `git status` must not refresh the index; the stamp reads, never writes.
+        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+        done = subprocess.run(["git", "-C", str(config.PROJECT_ROOT), *args], capture_output=True, text=True, check=True, env=env)
     except (OSError, subprocess.CalledProcessError):
         return None
     return done.stdout.strip()
