@@ -1,8 +1,11 @@
 """Step 2: the built-in renderer's Quarto subset, expanded into pandoc Markdown.
 
-Front matter, ``{{< include >}}``, ``{{< var >}}`` and ``{{< embed >}}`` (one labelled
-output of an executed notebook), and escaped shortcodes ``{{{< ... >}}}``. What is
-supported, and how, is listed in docs/quarto-subset.md; anything else is an error.
+The project's options it mirrors (:class:`Project`: metadata, metadata files, filters,
+CSS, typst partials), the front matter (refusing what Quarto reads before expanding
+shortcodes), ``{{< include >}}``, ``{{< var >}}`` and ``{{< embed >}}`` (one output of an
+executed notebook, found by Quarto's rules in :mod:`analysis.report.embed`), and escaped
+shortcodes ``{{{< ... >}}}``. What is supported, and how, is listed in
+docs/quarto-subset.md; anything else is an error naming the file and line.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 :func:`render_builtin` preprocesses ``report.qmd`` (:mod:`analysis.report.preprocess`),
 runs pandoc with the project's Lua filters and its own cross-reference filter to write the
-HTML and a typst file, and typesets the PDF with typst. :func:`render_quarto` runs ``quarto render``.
-Either way each output is written to a temporary file beside its destination and moved
-into place only when complete.
+HTML and a typst file, and typesets the PDF with typst. :func:`render_quarto` runs
+``quarto render``. Either way each output is written to a temporary file beside its
+destination and moved into place only when complete.
 """
 
 from __future__ import annotations
