@@ -26,7 +26,8 @@ DATA := data/processed/MANIFEST
 DATA_STAMP := build/.data.stamp
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 NB_STAMP := build/notebooks/.executed
-REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*)
+REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*.* reports/assets/*/*)
+REPORT_SOURCES := build/.report-sources.stamp
 REPORT := reports/output/report.html reports/output/report.pdf
 
 .PHONY: help env data notebooks report test test-fast lab verify bench lock clean
@@ -53,10 +54,16 @@ $(DATA_STAMP): $(ENV_STAMP) $(RAW) $(REFERENCE) $(ARCHIVE) $(PKG)
 
 $(DATA): $(DATA_STAMP) ;
 
-notebooks: $(NB_STAMP) ## Execute the notebooks with papermill into build/notebooks (one region profile per region)
+notebooks: $(NB_STAMP) $(REPORT_SOURCES) ## Execute the notebooks with papermill into build/notebooks and write the report's data-driven sources (then `quarto render reports/` works)
 
 $(NB_STAMP): $(DATA) $(NOTEBOOKS) $(PKG)
 	$(PY) -m analysis.notebooks
+	@touch $@
+
+# reports/_variables.yml and reports/_generated/: what the report's sources take from the
+# data and the executed notebooks (`make report` rewrites them too, when they change).
+$(REPORT_SOURCES): $(NB_STAMP) $(DATA) $(PKG)
+	$(PY) -m analysis.report --sources-only
 	@touch $@
 
 report: $(REPORT) ## Build everything and render reports/output/report.html and report.pdf
@@ -86,4 +93,4 @@ lock: $(ENV_STAMP) ## Re-pin requirements.lock and environment.yml from the curr
 
 clean: ## Remove everything make builds (keeps .venv)
 	rm -rf build data/processed/*.csv data/processed/*.parquet data/processed/datapackage.json data/processed/MANIFEST \
-	  reports/output reports/_generated reports/_variables.yml
+	  reports/output reports/_generated reports/_variables.yml reports/.quarto

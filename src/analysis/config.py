@@ -27,6 +27,9 @@ PROCESSED_DIR = _path("COERCION_PROCESSED_DIR", DATA_DIR / "processed")
 #: the repository; the default is the shared archive beside the checkout.
 SOURCES_DIR = _path("COERCION_SOURCES_DIR", PROJECT_ROOT.parent / "shared" / "sources")
 BUILD_DIR = _path("COERCION_BUILD_DIR", PROJECT_ROOT / "build")
+#: Quarto's own YAML schemas (its src/resources/schema/), which the tests check the report's
+#: sources against. Not part of the repository; the default is the shared copy.
+QUARTO_SCHEMA_DIR = _path("COERCION_QUARTO_SCHEMA_DIR", PROJECT_ROOT.parent / "shared" / "reference" / "quarto-schema-1.10.18")
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 REPORT_OUTPUT_DIR = _path("COERCION_REPORT_DIR", REPORTS_DIR / "output")

@@ -52,6 +52,10 @@ def rebuild(root: Path, workdir: Path) -> Path:
     # The history too, so the report's stamp names the same commit and working-tree state.
     if (root / ".git").is_dir():
         shutil.copytree(root / ".git", copy / ".git", symlinks=True)
+    elif (root / ".git").is_file():
+        # A git worktree's .git is a file naming its git directory: the copy reads the same
+        # history (the stamp's git calls take no locks, so nothing there is written).
+        shutil.copy2(root / ".git", copy / ".git")
     venv = Path(sys.prefix)
     env = dict(os.environ)
     # The copy's own code, not the working tree's editable install.

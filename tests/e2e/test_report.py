@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import aggregate, config, load, report
+from analysis import aggregate, config, load
+from analysis.report import generate, inspect
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-built")]
 
@@ -45,12 +46,12 @@ def data() -> dict:
 def expected(data) -> dict[str, str]:
     """The variables the report should print, recomputed from the processed data."""
     figures = aggregate.key_figures(data["incidents"], data["sources"], data["amounts"])
-    return report.report_variables(figures, data["incidents"])
+    return generate.report_variables(figures, data["incidents"])
 
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return report.pdf_text(PDF)
+    return inspect.pdf_text(PDF)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,7 @@ def test_every_embedded_output_is_there(html):
 def test_every_region_with_incidents_has_a_profile(data, text, html):
     regions = aggregate.regions_with_incidents(data["incidents"])
     assert regions, "the data have no region with incidents"
-    names = report.region_names(data["incidents"])
+    names = generate.region_names(data["incidents"])
     builtin = "Renderer: built-in" in text  # Quarto keeps the repeated labels as ids
     for code in regions:
         assert f'id="sec-region-{code.lower()}"' in html, f"no profile section for {code}"
@@ -112,7 +113,7 @@ def test_sources_appendix_lists_every_source_with_its_hash(data, text):
 
 @needs_build
 def test_stamp_names_the_dataset(text):
-    digest, _ = report.dataset_hash()
+    digest, _ = generate.dataset_hash()
     assert digest in text.replace(" ", "")
     assert re.search(r"Git commit: [0-9a-f]{40}", text)
 
@@ -135,9 +136,9 @@ def test_html_has_no_script_and_no_external_reference(html):
 
 @needs_build
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(report.CHROMIUM).exists(), reason=f"needs Chromium at {report.CHROMIUM}")
+@pytest.mark.skipif(not Path(inspect.CHROMIUM).exists(), reason=f"needs Chromium at {inspect.CHROMIUM}")
 def test_chromium_opens_the_report_cleanly(tmp_path):
-    seen = report.check_html(HTML, screenshot=tmp_path / "report.png")
+    seen = inspect.check_html(HTML, screenshot=tmp_path / "report.png")
     assert seen.problems == []
     assert seen.n_images >= 5  # map, flows, timeline, breakdowns, trend, ... all loaded
     assert len(seen.element_ids) == len(set(seen.element_ids)), "duplicate element ids"

@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import aggregate, report
-from analysis.report import ReportError
+from analysis import aggregate
+from analysis.report import ReportError, generate, inspect, preprocess, render
 from fixtures.report.stand_in import HOSTILE, REGION_LABELS, code_cell, hostile_table, png, write_notebook, write_stand_ins
 from fixtures.tables import frames, write_processed
 
@@ -39,16 +39,18 @@ def _has_chromium() -> bool:
         import playwright  # noqa: F401
     except ImportError:
         return False
-    return Path(report.CHROMIUM).exists()
+    return Path(inspect.CHROMIUM).exists()
 
 
-needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {report.CHROMIUM}")
+needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {inspect.CHROMIUM}")
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (Debian package poppler-utils)")
 
 
 def make_project(dest: Path) -> Path:
-    """The fixture project in ``dest`` with its executed notebooks; returns report.qmd."""
+    """The fixture project in ``dest`` with the report's assets and its executed notebooks;
+    returns report.qmd."""
     shutil.copytree(FIXTURE, dest)
+    shutil.copytree(ROOT / "reports" / "assets", dest / "assets")
     nb = dest / "nb"
     write_notebook(nb / "demo.ipynb", [
         code_cell("fig-plot", "figure", "A plot of \\*things\\*", payload=png("Заголовок: plot")),
@@ -61,15 +63,15 @@ def make_project(dest: Path) -> Path:
     return dest / "report.qmd"
 
 
-def render(tmp: Path, qmd: Path, formats=("html", "pdf")) -> dict[str, Path]:
-    return report.render_builtin(formats, qmd=qmd, output_dir=tmp / "output", work_dir=tmp / "work")
+def render_fixture(tmp: Path, qmd: Path, formats=("html", "pdf")) -> dict[str, Path]:
+    return render.render_builtin(formats, qmd=qmd, output_dir=tmp / "output", work_dir=tmp / "work")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("fixture-build")
     qmd = make_project(tmp / "project")
-    out = render(tmp, qmd)
+    out = render_fixture(tmp, qmd)
     return {**out, "work": tmp / "work", "tmp": tmp}
 
 
@@ -80,7 +82,7 @@ def page(built) -> "ParsedHTML":
 
 @pytest.fixture(scope="module")
 def pdf_text(built) -> str:
-    return report.pdf_text(built["pdf"])
+    return inspect.pdf_text(built["pdf"])
 
 
 class ParsedHTML(html.parser.HTMLParser):
@@ -164,10 +166,48 @@ def test_preprocessor_expands_includes_variables_and_embeds(built):
     ]
 
 
-def test_variables_in_front_matter_are_escaped_text(page, pdf_text):
-    assert "Fixture report *not emphasis* <b>" in page.plain
+def test_variables_are_escaped_text(page, pdf_text):
+    assert "A variable is text: *not emphasis* <b>." in page.plain
     assert page.count("b") == 0 and page.count("em") == 0
-    assert "Fixture report *not emphasis* <b>" in pdf_text
+    assert "A variable is text: *not emphasis* <b>." in pdf_text
+
+
+def test_date_comes_from_the_metadata_file(built, page, pdf_text):
+    # _quarto.yml lists _generated/metadata.yml under metadata-files, as Quarto reads it.
+    from pypdf import PdfReader
+
+    assert '<p class="date">2025-06-01</p>' in built["html"].read_text(encoding="utf-8")
+    assert "2025-06-01" in pdf_text
+    assert PdfReader(str(built["pdf"])).metadata["/CreationDate"].startswith("D:20250601")
+
+
+@pytest.mark.parametrize("key", ["title", "subtitle", "date"])
+def test_shortcode_in_a_key_quarto_reads_first_is_an_error(tmp_path, key):
+    qmd = make_project(tmp_path / "project")
+    qmd.write_text(qmd.read_text().replace('title: "Fixture report"\n', f'title: "Fixture report"\n{key}: "{{{{< var data_date >}}}}"\n'))
+    with pytest.raises(ReportError, match=rf"report\.qmd: {key}: '\{{\{{< var data_date >\}}\}}' holds a shortcode, which Quarto reads before"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_shortcode_in_the_metadata_file_is_an_error(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_generated" / "metadata.yml").write_text('date: "{{< var data_date >}}"\n')
+    with pytest.raises(ReportError, match=r"metadata\.yml: date: .* holds a shortcode"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_date_must_be_iso(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_generated" / "metadata.yml").write_text("date: 1 June 2025\n")
+    with pytest.raises(ReportError, match=r"date: '1 June 2025' is not a quoted ISO date"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_missing_metadata_file_is_an_error(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_generated" / "metadata.yml").unlink()
+    with pytest.raises(ReportError, match=r"metadata-files: .*metadata\.yml does not exist .*make notebooks"):
+        render_fixture(tmp_path, qmd, formats=("html",))
 
 
 def test_figures_and_tables_are_numbered_in_document_order(page):
@@ -196,11 +236,51 @@ def test_repeated_region_labels_get_unique_ids(page):
         assert f"region-summary-{code}" in ids and f"region-timeline-{code}" in ids
 
 
-def test_callouts(page, pdf_text):
-    assert page.count("div", "callout-warning") == 1 and page.count("div", "callout-note") == 1
+def test_callouts(built, page, pdf_text):
+    assert page.count("div", "report-callout-warning") == 1 and page.count("div", "report-callout-note") == 1
+    # Quarto reads a Div with a class `callout` or `callout-*` as a callout of its own
+    # (classpredicates.lua, isCallout); the filter's output must not be read again.
+    classes = {c for _, a in page.tags for c in (a.get("class") or "").split()}
+    assert not [c for c in classes if c == "callout" or c.startswith("callout-")]
+    typ = (built["work"] / "report.typ").read_text(encoding="utf-8")
+    assert '#callout(kind: "warning", title: [Read with care])[' in typ
     assert "Read with care This callout refers to Figure 2." in page.plain
     assert "A titled note Note body with" in page.plain
     assert "Read with care" in pdf_text and "A titled note" in pdf_text
+
+
+#: The Markdown Quarto writes for an embedded cell (src/core/jupyter/jupyter-embed.ts,
+#: notebookMarkdown; the cell's Div from jupyter.ts), with the metadata papermill leaves.
+QUARTO_EMBED = """
+:::{.quarto-embed-nb-cell notebook="/home/analyst/monitor/build/notebooks/overview.ipynb" notebook-title="overview" notebook-cellId="cell-7"}
+
+::: {#fig-x .cell papermill='{"exception":false,"status":"completed"}' tags='[]' execution_count=3 layout-ncol=2}
+::: {.cell-output .cell-output-display}
+Output text.
+:::
+:::
+
+:::
+"""
+
+
+def test_embedded_cells_lose_notebook_paths_and_metadata(tmp_path):
+    source = tmp_path / "embed.md"
+    source.write_text(QUARTO_EMBED)
+    lua = ROOT / "reports" / "assets" / "filters" / "embedded-cells.lua"
+
+    def to_html(*filters: str) -> str:
+        args = [render.pandoc_path(), str(source), "--to", "html5", *[a for f in filters for a in ("--lua-filter", f)]]
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    assert 'data-notebook="/home/analyst' in to_html() and "data-papermill" in to_html()
+    html = to_html(str(lua))
+    assert "/home/analyst" not in html
+    for attr in ("data-notebook", "data-papermill", "data-tags", "data-execution_count"):
+        assert attr not in html, attr
+    assert 'id="fig-x"' in html and 'data-layout-ncol="2"' in html  # Quarto's own cell options stay
+    filters = preprocess.read_project(ROOT / "reports").filters
+    assert lua in filters, "reports/_quarto.yml must run the filter at pre-ast"
 
 
 def test_images_have_alternative_text(page):
@@ -255,12 +335,12 @@ def test_unescaped_notebook_output_still_cannot_inject_markup(tmp_path):
         code_cell("fig-plot", "figure", "plot"), code_cell("fig-second", "figure", "second"),
         code_cell("tbl-hostile", "table", "Careless", payload=careless),
     ])
-    out = render(tmp_path, qmd)
+    out = render_fixture(tmp_path, qmd)
     page = ParsedHTML.of(out["html"])
     assert page.count("script") == 0
     assert page.count("img") == 4  # the four figures, not the data's <img>
     assert "<script>alert(2)</script> <img src=x onerror=alert(3)>" in page.plain
-    assert "#set page(width: 1cm)" in report.pdf_text(out["pdf"])
+    assert "#set page(width: 1cm)" in inspect.pdf_text(out["pdf"])
     from pypdf import PdfReader
 
     assert {round(float(p.mediabox.width)) for p in PdfReader(str(out["pdf"])).pages} == {595}
@@ -272,7 +352,7 @@ def test_unescaped_notebook_output_still_cannot_inject_markup(tmp_path):
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
-    again = render(tmp_path, make_project(tmp_path / "project"))
+    again = render_fixture(tmp_path, make_project(tmp_path / "project"))
     for fmt in ("html", "pdf"):
         assert hashlib.sha256(again[fmt].read_bytes()).hexdigest() == hashlib.sha256(built[fmt].read_bytes()).hexdigest(), fmt
 
@@ -288,7 +368,7 @@ def test_pdf_dates_come_from_the_data(built):
 @needs_chromium
 @pytest.mark.browser
 def test_chromium_sees_no_error_broken_image_or_request(built):
-    seen = report.check_html(built["html"], screenshot=built["tmp"] / "screenshot.png")
+    seen = inspect.check_html(built["html"], screenshot=built["tmp"] / "screenshot.png")
     assert seen.problems == []
     assert seen.n_images == 4
     assert (built["tmp"] / "screenshot.png").stat().st_size > 0
@@ -303,7 +383,7 @@ def test_chromium_check_catches_what_it_should(tmp_path):
         '<!DOCTYPE html><html><body><img src="missing.png"><img src="https://example.org/x.png">'
         '<script>console.error("boom"); undefined_function();</script></body></html>'
     )
-    seen = report.check_html(bad)
+    seen = inspect.check_html(bad)
     assert seen.external_requests == [(tmp_path / "missing.png").as_uri(), "https://example.org/x.png"]
     assert len(seen.broken_images) == 2
     assert any("boom" in m for m in seen.console_errors)
@@ -334,7 +414,7 @@ def _edit_and_render(tmp_path: Path, old: str, new: str) -> None:
     text = qmd.read_text()
     assert old in text
     qmd.write_text(text.replace(old, new))
-    render(tmp_path, qmd, formats=("html",))
+    render_fixture(tmp_path, qmd, formats=("html",))
 
 
 def test_unknown_cross_reference_is_an_error(tmp_path):
@@ -352,9 +432,28 @@ def test_unsupported_shortcode_is_an_error(tmp_path):
         _edit_and_render(tmp_path, "There were", "{{< meta title >}} There were")
 
 
-def test_missing_label_lists_the_notebook_labels(tmp_path):
-    with pytest.raises(ReportError, match=r"no cell labelled 'fig-plto'; labels: fig-plot, tbl-hostile, fig-second, unused"):
+def test_missing_label_names_file_line_and_the_notebook_labels(tmp_path):
+    with pytest.raises(ReportError, match=r"report\.qmd:17: \{\{< embed nb/demo\.ipynb#fig-plto >\}\}: .*demo\.ipynb: "
+                       r"no cell labelled 'fig-plto' \(nor with that id or tag\); labels: fig-plot, tbl-hostile, fig-second, unused"):
         _edit_and_render(tmp_path, "demo.ipynb#fig-plot", "demo.ipynb#fig-plto")
+
+
+def test_errors_in_an_included_file_name_that_file_and_line(tmp_path):
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "_partial.qmd").write_text("First line.\n\nSecond {{< var nope >}}.\n")
+    with pytest.raises(ReportError, match=r"_partial\.qmd:3: \{\{< var nope >\}\}: no such variable"):
+        render_fixture(tmp_path, qmd, formats=("html",))
+
+
+def test_embed_in_an_included_file_is_relative_to_the_main_document(tmp_path):
+    # Quarto resolves an embed's path against the main document (jupyter-embed.ts,
+    # resolveNbPath with the render target as input), wherever the shortcode was written.
+    qmd = make_project(tmp_path / "project")
+    (qmd.parent / "parts").mkdir()
+    (qmd.parent / "parts" / "_embeds.qmd").write_text("{{< embed nb/demo.ipynb#unused >}}\n")
+    qmd.write_text(qmd.read_text().replace("{{< include _partial.qmd >}}", "{{< include _partial.qmd >}}\n\n{{< include parts/_embeds.qmd >}}"))
+    out = render_fixture(tmp_path, qmd, formats=("html",))
+    assert "Never embedded" in ParsedHTML.of(out["html"]).captions
 
 
 def test_missing_notebook_says_how_to_make_it(tmp_path):
@@ -362,13 +461,31 @@ def test_missing_notebook_says_how_to_make_it(tmp_path):
         _edit_and_render(tmp_path, "nb/demo.ipynb#fig-plot", "nb/absent.ipynb#fig-plot")
 
 
+def test_pdf_look_comes_from_the_template_partials(tmp_path):
+    # The partials listed under format.typst.template-partials are what Quarto's template
+    # includes; the built-in renderer must use the same files, not a copy of its own.
+    qmd = make_project(tmp_path / "project")
+    page = qmd.parent / "assets" / "typst" / "page.typ"
+    page.write_text(page.read_text().replace("h(1fr)", "h(1fr); [Footer from the partial]; h(1fr)"))
+    out = render_fixture(tmp_path, qmd, formats=("pdf",))
+    assert "Footer from the partial" in inspect.pdf_text(out["pdf"])
+
+
+def test_missing_template_partial_is_an_error(tmp_path):
+    with pytest.raises(ReportError, match=r"template-partials lacks page\.typ: the built-in renderer has no defaults"):
+        qmd = make_project(tmp_path / "project")
+        config = qmd.parent / "_quarto.yml"
+        config.write_text(config.read_text().replace("      - assets/typst/page.typ\n", ""))
+        render_fixture(tmp_path, qmd, formats=("pdf",))
+
+
 def test_failed_render_keeps_the_previous_output(tmp_path):
     qmd = make_project(tmp_path / "project")
-    first = render(tmp_path, qmd, formats=("html",))["html"]
+    first = render_fixture(tmp_path, qmd, formats=("html",))["html"]
     before = first.read_bytes()
     qmd.write_text(qmd.read_text().replace("@tbl-hostile", "@tbl-gone"))
     with pytest.raises(ReportError):
-        render(tmp_path, qmd, formats=("html",))
+        render_fixture(tmp_path, qmd, formats=("html",))
     assert first.read_bytes() == before
     assert [p.name for p in first.parent.iterdir()] == ["report.html"]
 
@@ -381,13 +498,6 @@ def test_table_columns_are_sized_by_their_text():
     dashes = [len(part.strip(" :")) for part in rule.strip("|").split("|")]
     assert dashes[1] > 4 * dashes[0], rule  # the summaries get the room, not the ids
     assert table(df, widths={"summary": 5}).splitlines()[1] == "| :--- | :--------------- | ---: |"
-
-
-def test_engine_quarto_without_quarto_is_an_error(monkeypatch):
-    monkeypatch.setattr(report.shutil, "which", lambda name: None)
-    assert report.choose_engine("auto") == "pandoc"
-    with pytest.raises(ReportError, match="quarto is not on the PATH"):
-        report.choose_engine("quarto")
 
 
 # --------------------------------------------------------------------------------------
@@ -411,11 +521,11 @@ def real_sources_build(tmp_path_factory, tables) -> dict:
             (shutil.copytree if p.is_dir() else shutil.copy)(p, reports / p.name)
     regions = aggregate.regions_with_incidents(tables["incidents"])
     write_stand_ins(tmp / "build" / "notebooks", regions)
-    variables = report.generate(
+    variables = generate.write_sources(
         tables["incidents"], tables["sources"], tables["amounts"], reports_dir=reports,
         region_notebooks_dir=tmp / "build" / "notebooks" / "regions", processed_dir=write_processed(tmp / "processed"),
     )
-    out = report.render_builtin(qmd=reports / "report.qmd", output_dir=tmp / "output", work_dir=tmp / "work")
+    out = render.render_builtin(qmd=reports / "report.qmd", output_dir=tmp / "output", work_dir=tmp / "work")
     return {"reports": reports, "variables": variables, "regions": regions, **out}
 
 
@@ -426,8 +536,12 @@ def test_generated_variables_are_the_key_figures(real_sources_build, tables):
     assert written["n_incidents"] == "12" and written["persons_best"] == "379"
     assert written["persons_range"] == "329–419+"  # an 'at least' figure leaves the top open
     for key, value in figures.items():
-        assert written[key] == report.format_value(value)
+        assert written[key] == generate.format_value(value)
     assert written["data_date"] == "2025-06-01"
+    # The report's date, for Quarto too: a metadata file, not a shortcode in the front matter.
+    metadata = yaml.safe_load((real_sources_build["reports"] / "_generated" / "metadata.yml").read_text())
+    assert metadata == {"date": "2025-06-01"}
+    assert "date" not in preprocess.split_front_matter((real_sources_build["reports"] / "report.qmd").read_text())[0]
 
 
 def test_generated_sources_are_escaped(real_sources_build):
@@ -440,7 +554,7 @@ def test_generated_sources_are_escaped(real_sources_build):
 
 def test_every_region_with_incidents_has_a_profile_section(real_sources_build):
     page = ParsedHTML.of(real_sources_build["html"])
-    text = report.pdf_text(real_sources_build["pdf"])
+    text = inspect.pdf_text(real_sources_build["pdf"])
     assert real_sources_build["regions"] == ["RU-CE", "RU-DA", "RU-MOW", "RU-NVS", "RU-VLA", "UA-23", "UA-65"]
     for code in real_sources_build["regions"]:
         assert f"sec-region-{code.lower()}" in page.ids()
@@ -449,7 +563,7 @@ def test_every_region_with_incidents_has_a_profile_section(real_sources_build):
 
 
 def test_real_report_has_its_sections_and_key_figures(real_sources_build):
-    text = report.pdf_text(real_sources_build["pdf"])
+    text = inspect.pdf_text(real_sources_build["pdf"])
     v = real_sources_build["variables"]
     for title in ("Key figures", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
                   "Region profiles", "Methodology", "Limitations", "Appendix A: Codebook", "Appendix B: Sources",
@@ -458,6 +572,16 @@ def test_real_report_has_its_sections_and_key_figures(real_sources_build):
     assert (f"The dataset holds {v['n_incidents']} incidents of coerced recruitment reported by {v['n_sources']} sources. "
             f"Together they concern {v['persons_range']} persons") in text
     assert f"dated from {v['period_start']} to {v['period_end']}" in text
+
+
+def test_contents_have_one_heading(real_sources_build):
+    # toc-title in _quarto.yml names the contents in both outputs, once (Quarto would add
+    # its own "Table of contents" if it were not set).
+    html = real_sources_build["html"].read_text(encoding="utf-8")
+    assert html.count('<h2 id="toc-title">Contents</h2>') == 1 and "Table of contents" not in html
+    assert 'content: "Contents"' not in html
+    text = inspect.pdf_text(real_sources_build["pdf"])
+    assert text.count("Contents") == 1 and "Table of contents" not in text
 
 
 def test_stamp_names_commit_and_dataset(real_sources_build):
@@ -470,16 +594,16 @@ def test_stamp_names_commit_and_dataset(real_sources_build):
 
 def test_dataset_hash_prefers_the_manifest(tmp_path):
     (tmp_path / "incidents.csv").write_text("a\n")
-    digest, what = report.dataset_hash(tmp_path)
+    digest, what = generate.dataset_hash(tmp_path)
     assert "hashed in sorted order" in what
     (tmp_path / "MANIFEST").write_text("x  incidents.csv\n")
-    assert report.dataset_hash(tmp_path) == (hashlib.sha256(b"x  incidents.csv\n").hexdigest(), "`MANIFEST` of `data/processed/`")
+    assert generate.dataset_hash(tmp_path) == (hashlib.sha256(b"x  incidents.csv\n").hexdigest(), "`MANIFEST` of `data/processed/`")
 
 
 def test_missing_region_profile_is_an_error(tmp_path, tables):
     write_stand_ins(tmp_path / "notebooks", ["RU-CE"])
     with pytest.raises(ReportError, match=r"no region profile for RU-DA, RU-MOW, RU-NVS, RU-VLA, UA-23, UA-65"):
-        report.regions_markdown(tables["incidents"], tmp_path / "notebooks" / "regions")
+        generate.regions_markdown(tables["incidents"], tmp_path / "notebooks" / "regions")
 
 
 def test_report_prose_types_no_number():

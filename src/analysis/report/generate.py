@@ -1,0 +1,284 @@
+"""Step 1: the report's data-driven sources.
+
+``reports/_variables.yml`` holds every key figure as it is printed (read by
+``{{< var name >}}``); ``reports/_generated/`` the codebook, the sources appendix, one
+section per region profile and the reproducibility stamp. Each file is rewritten only
+when its content changes, so make sees nothing new after an idle rebuild.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import os
+import platform
+import re
+import subprocess
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+import yaml
+
+from analysis import codebook, config
+from analysis.markdown import escape, link, table
+from analysis.report import ReportError
+from analysis.report.render import pandoc_version, quarto_version
+
+#: Where `python -m analysis.notebooks` writes the region profiles.
+REGION_NOTEBOOKS_DIR = config.BUILD_DIR / "notebooks" / "regions"
+#: Packages whose versions the reproducibility stamp lists.
+STAMP_PACKAGES = (
+    "pandas", "numpy", "pyarrow", "pandera", "geopandas", "shapely", "pyproj", "matplotlib",
+    "nbformat", "nbclient", "papermill", "PyYAML", "pypandoc-binary", "typst",
+)
+
+
+def format_value(value: object) -> str:
+    """A key figure as it is printed in the report: integers with thousands separators,
+    dates as ISO dates, missing values as 'unknown'."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return format_value(value.item())
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+    return str(value)
+
+
+def report_variables(figures: Mapping[str, object], incidents: pd.DataFrame) -> dict[str, str]:
+    """The variables of ``_variables.yml``: every key figure formatted, plus phrases built
+    from them and the data's date.
+
+    ``persons_range`` is 'low–high' ('+' when an 'at least' figure leaves the top open),
+    ``persons_bounds`` 'low / best / high' as in the key-figures table, ``period`` the span
+    of incident dates. ``data_date`` is the latest coding date: the report's date and the
+    PDF's.
+    """
+    from analysis import aggregate
+
+    variables = {str(k): format_value(v) for k, v in figures.items() if not isinstance(v, (dict, list, tuple))}
+    low, best, high = (figures.get(k) for k in ("persons_low", "persons_best", "persons_high"))
+    is_open = bool(figures.get("persons_high_open"))
+    if None not in (low, best, high):
+        variables["persons_range"] = f"{format_value(low)}–{format_value(high)}{'+' if is_open else ''}"
+        variables["persons_bounds"] = aggregate.bounds_label(low, best, high, is_open)
+    if "period_start" in figures:
+        variables["period"] = f"{format_value(figures['period_start'])} to {format_value(figures.get('period_end'))}"
+    coded = pd.to_datetime(incidents["coded_date"]).dropna()
+    if coded.empty:
+        raise ReportError("incidents: coded_date is empty in every row; the report's date comes from it")
+    variables["data_date"] = coded.max().strftime("%Y-%m-%d")
+    return variables
+
+
+def region_names(incidents: pd.DataFrame) -> dict[str, str]:
+    """Region code -> English name, from the incidents' paired multi-valued columns."""
+    from analysis.aggregate import split_values
+
+    names: dict[str, str] = {}
+    for codes, labels in zip(incidents["region_code"], incidents["region_name"]):
+        for code, name in zip(split_values(codes), split_values(labels)):
+            names.setdefault(code, name)
+    return names
+
+
+def regions_markdown(incidents: pd.DataFrame, notebooks_dir: Path = REGION_NOTEBOOKS_DIR, base_dir: Path = config.REPORTS_DIR) -> str:
+    """One section per region profile notebook, embedding its three labelled outputs.
+
+    Embed paths are relative to ``base_dir``, the main document's folder: Quarto
+    resolves paths in included files against the including document. Every region with
+    incidents must have a profile; a missing one is an error naming it.
+    """
+    from analysis.aggregate import regions_with_incidents
+
+    notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
+    found = {nb.stem for nb in notebooks}
+    missing = [code for code in regions_with_incidents(incidents) if code not in found]
+    if missing:
+        raise ReportError(
+            f"{notebooks_dir}: no region profile for {', '.join(missing)} although the data have incidents there; "
+            "run `python -m analysis.notebooks` to execute the profiles"
+        )
+    names = region_names(incidents)
+    out = ["<!-- Generated by python -m analysis.report from the region profile notebooks; do not edit. -->", ""]
+    for nb in notebooks:
+        code = nb.stem
+        title = f"{escape(names[code])} ({escape(code)})" if code in names else escape(code)
+        rel = Path(os.path.relpath(nb, base_dir)).as_posix()
+        out += [f"## {title} {{#sec-region-{code.lower()}}}", ""]
+        for label in ("region-summary", "region-timeline", "region-incidents"):
+            out += [f"{{{{< embed {rel}#{label} >}}}}", ""]
+    return "\n".join(out)
+
+
+def _published(row: pd.Series) -> str:
+    date = row["published_date"]
+    if pd.isna(date):
+        return "unknown"
+    precision = row.get("published_precision")
+    fmt = {"month": "%Y-%m", "year": "%Y"}.get(str(precision), "%Y-%m-%d")
+    return pd.Timestamp(date).strftime(fmt)
+
+
+def sources_markdown(sources: pd.DataFrame) -> str:
+    """The sources appendix: what each source is, then where it is and its checksum."""
+    src = sources.sort_values("source_id")
+    described = pd.DataFrame({
+        "Source": src["source_id"],
+        "Outlet": src["outlet"],
+        "Headline": src["headline"],
+        "Published": src.apply(_published, axis=1),
+        "Metadata confidence": src["metadata_confidence"],
+    })
+    located = pd.DataFrame({
+        "Source": src["source_id"],
+        "Address": [link(a) for a in src["address"]],
+        "SHA-256 of the archived text": [f"`{h}`" if re.fullmatch(r"[0-9a-f]{64}", str(h)) else escape(h) for h in src["sha256"]],
+    })
+    return "\n".join([
+        "<!-- Generated by python -m analysis.report from the sources table; do not edit. -->",
+        "",
+        "::: {#tbl-sources}",
+        table(described, widths={"Source": 3, "Outlet": 3, "Headline": 7, "Published": 2, "Metadata confidence": 2}),
+        "",
+        "Sources: outlet, headline as published, date of publication (to the precision known) and how sure that metadata is.",
+        ":::",
+        "",
+        "::: {#tbl-source-files}",
+        table(located, raw_columns=["Address", "SHA-256 of the archived text"], widths={"Source": 2, "Address": 3, "SHA-256 of the archived text": 7}),
+        "",
+        "Sources: web address and the SHA-256 of the archived text the coding was checked against.",
+        ":::",
+        "",
+    ])
+
+
+def _git(*args: str) -> str | None:
+    try:
+        # GIT_OPTIONAL_LOCKS=0: `git status` must not refresh the index; the stamp reads, never writes.
+        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+        done = subprocess.run(["git", "-C", str(config.PROJECT_ROOT), *args], capture_output=True, text=True, check=True, env=env)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip()
+
+
+def dataset_hash(processed_dir: Path = config.PROCESSED_DIR) -> tuple[str, str]:
+    """SHA-256 identifying the processed dataset, and what was hashed.
+
+    The pipeline's MANIFEST lists every processed file with its SHA-256, so its own hash
+    identifies the dataset. Without it, the files are hashed here in sorted order.
+    """
+    manifest = Path(processed_dir) / "MANIFEST"
+    if manifest.exists():
+        return hashlib.sha256(manifest.read_bytes()).hexdigest(), f"`{manifest.name}` of `data/processed/`"
+    files = sorted(p for p in Path(processed_dir).rglob("*") if p.is_file())
+    if not files:
+        raise ReportError(f"{processed_dir}: no processed files to identify the dataset by; run `make data` first")
+    lines = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(processed_dir).as_posix()}\n" for p in files)
+    return hashlib.sha256(lines.encode()).hexdigest(), f"{len(files)} files of `data/processed/` (no MANIFEST), hashed in sorted order"
+
+
+def tool_versions(engine: str) -> list[tuple[str, str]]:
+    """Python, the stamp's packages and the renderer, with their versions."""
+    rows = [("Python", platform.python_version())]
+    for name in STAMP_PACKAGES:
+        try:
+            rows.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            rows.append((name, "not installed"))
+    if engine == "quarto":
+        rows.append(("Quarto", ".".join(map(str, quarto_version() or ())) or "not on the PATH"))
+    else:
+        rows.append(("pandoc (renderer)", pandoc_version()))
+    return rows
+
+
+def stamp_markdown(engine: str, processed_dir: Path = config.PROCESSED_DIR) -> str:
+    """The reproducibility stamp: commit, dataset hash, tool versions."""
+    commit = _git("rev-parse", "HEAD")
+    if commit is None:
+        commit_text = "not a git checkout"
+    else:
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
+        commit_text = f"`{commit}`" + (" with uncommitted changes" if dirty else " (clean working tree)")
+    digest, what = dataset_hash(processed_dir)
+    versions = pd.DataFrame(tool_versions(engine), columns=["Software", "Version"])
+    return "\n".join([
+        "<!-- Generated by python -m analysis.report; do not edit. -->",
+        "",
+        f"- Git commit: {commit_text}",
+        f"- Processed dataset: SHA-256 `{digest}` of {what}",
+        f"- Renderer: {'Quarto' if engine == 'quarto' else 'built-in (pandoc and typst, see docs/quarto-subset.md)'}",
+        "",
+        "::: {#tbl-versions}",
+        table(versions),
+        "",
+        "Software that built this report.",
+        ":::",
+        "",
+    ])
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    # An unchanged file keeps its modification time, so make sees nothing new.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def write_sources(
+    incidents: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
+    amounts: pd.DataFrame | None = None,
+    *,
+    engine: str = "pandoc",
+    reports_dir: Path = config.REPORTS_DIR,
+    region_notebooks_dir: Path = REGION_NOTEBOOKS_DIR,
+    processed_dir: Path = config.PROCESSED_DIR,
+) -> dict[str, str]:
+    """Write ``_variables.yml`` and ``_generated/`` (Markdown and ``metadata.yml``) into
+    ``reports_dir``; return the variables.
+
+    The tables default to the processed ones (analysis.load).
+    """
+    from analysis import aggregate, load
+
+    if incidents is None:
+        incidents = load.load_incidents(processed_dir)
+    if sources is None:
+        sources = load.load_sources(processed_dir)
+    if amounts is None:
+        amounts = load.load_amounts(processed_dir)
+    variables = report_variables(aggregate.key_figures(incidents, sources, amounts), incidents)
+    header = "# Generated by python -m analysis.report from the processed data; do not edit.\n"
+    _write_if_changed(Path(reports_dir) / "_variables.yml", header + yaml.safe_dump(variables, sort_keys=True, allow_unicode=True))
+    generated = Path(reports_dir) / "_generated"
+    _write_if_changed(generated / "codebook.md", codebook.codebook_markdown(heading_level=2))
+    _write_if_changed(generated / "sources.md", sources_markdown(sources))
+    _write_if_changed(generated / "regions.qmd", regions_markdown(incidents, region_notebooks_dir, Path(reports_dir)))
+    _write_if_changed(generated / "stamp.md", stamp_markdown(engine, processed_dir))
+    _write_if_changed(generated / "metadata.yml", metadata_yaml(variables))
+    return variables
+
+
+def metadata_yaml(variables: Mapping[str, str]) -> str:
+    """``_generated/metadata.yml``, listed under ``metadata-files`` in ``_quarto.yml``: the
+    report's date, for Quarto and the built-in renderer alike.
+
+    The date is a value, not ``{{< var data_date >}}``: Quarto parses and formats ``date``
+    before it expands shortcodes, so a shortcode there prints "Invalid Date".
+    """
+    header = "# Generated by python -m analysis.report from the processed data; do not edit.\n"
+    return header + yaml.safe_dump({"date": variables["data_date"]}, sort_keys=True, allow_unicode=True)
+
