@@ -88,7 +88,8 @@ def test_the_datapackage_and_citation_carry_version_date_and_cutoff(project):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
     for citation in (project.root / "CITATION.cff", dest / "CITATION.cff"):
         text = citation.read_text()
-        assert "\nversion: 1.0.0\n" in text and "\ndate-released: 2026-11-30\n" in text
+        commit = package["git_commit"]
+        assert f'\nversion: "1.0.0"\ndate-released: "2026-11-30"\ncommit: "{commit}"\n' in text
     readme = (dest / "README.md").read_text()
     assert "release 1.0.0" in readme and "15 January 2025" in readme and "(version 1.0.0, released 2026-11-30)" in readme
     assert "The first release" in (dest / "CHANGES.md").read_text()

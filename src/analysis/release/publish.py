@@ -116,13 +116,20 @@ def release_package(package: dict, version: Version, created: str, cutoff: Cutof
     return {**head, **meta, **{k: v for k, v in package.items() if k not in head and k not in meta}}
 
 
-def cited(citation_text: str, version: Version, date: str) -> str:
-    """CITATION.cff with the release's version and date (the rest of the file as written)."""
+def cited(citation_text: str, version: Version, date: str, commit: str) -> str:
+    """CITATION.cff with the release's version, date and commit; the rest of the file as written.
+
+    Values are quoted: the Citation File Format wants strings, and YAML would read an
+    unquoted date as a date.
+    """
     out = citation_text
     for key, value in (("version", str(version)), ("date-released", date)):
-        out, n = re.subn(rf"(?m)^{key}:.*$", f"{key}: {value}", out)
+        out, n = re.subn(rf"(?m)^{key}:.*$", f'{key}: "{value}"', out)
         if n != 1:
             raise ReleaseError(f"CITATION.cff: expected one top-level `{key}:` line to update, found {n}")
+    out, n = re.subn(r"(?m)^commit:.*$", f'commit: "{commit}"', out)
+    if n == 0:
+        out = re.sub(r"(?m)^(date-released:.*)$", rf'\1\ncommit: "{commit}"', out)
     return out
 
 
@@ -204,7 +211,7 @@ def publish(text: str, report_dir: Path, paths: Paths = Paths()) -> Path:
         log = compare(open_snapshot(str(latest), paths.releases_dir), release)
         check_step(version, latest, log)
         changes = render(log)
-    citation = cited(paths.citation.read_text(encoding="utf-8"), version, created[:10])
+    citation = cited(paths.citation.read_text(encoding="utf-8"), version, created[:10], commit)
     files: dict[str, Path | bytes] = {**_release_files(current, report_dir)}
     files["datapackage.json"] = (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode()
     files["CHANGES.md"] = changes.encode()
