@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import frictionless
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from analysis import release
 from analysis.release import publish as pub
 from analysis.release.errors import ReleaseError
-from fixtures.releases import MERGE_REASON, REPORT_DIR, Project, add_source, correct_count, merge, sort_tables
+from fixtures.releases import EXCLUSION_REASON, MERGE_REASON, Project, add_source, correct_count, exclude, merge, sort_tables
 
 FIRST_DATE, SECOND_DATE = "2026-11-30T12:00:00Z", "2026-12-15T09:30:00Z"
 
@@ -159,6 +158,23 @@ def test_diff_prints_the_same_change_log(two_releases):
                                           release.open_snapshot("HEAD", processed_dir=two_releases.paths.processed_dir)))
     assert head.splitlines()[0] == "# Changes from release 1.0.0 (2026-11-30) to the current build (HEAD, not released)"
     assert head.splitlines()[1:] == changes.splitlines()[1:]
+
+
+def test_an_excluded_record_and_a_withdrawn_source_are_named_as_corrections(project):
+    project.release_and_commit("1.0.0", FIRST_DATE)
+    exclude(project.tables)
+    project.publish_tables()
+    project.commit("Exclude R009, withdraw s-extra", SECOND_DATE)
+    changes = (project.release("1.0.1") / "CHANGES.md").read_text()
+    sections = _sections(changes)
+    assert "at least a **patch** release: 1 incident changed; 1 incident removed; 1 source withdrawn; 2 excluded records changed." in changes
+    assert _ids(sections["Incidents/Removed"]) == ["INC-008"] and _ids(sections["Incidents/Changed"]) == ["INC-017"]
+    assert _ids(sections["Sources/Withdrawn"]) == ["s-extra"] and _ids(sections["Excluded records"]) == ["R009", "R019"]
+    assert set(sections) == {"Incidents/Removed", "Incidents/Changed", "Sources/Withdrawn", "Excluded records"}
+    assert f"  - record `R009` (source `s-kavkaz`): now excluded: “{EXCLUSION_REASON}”" in changes
+    assert f"- `R009` (source `s-kavkaz`) now excluded: reason “{EXCLUSION_REASON}”" in changes
+    assert "  - `total_of_incident_ids`: `INC-001|INC-008` → `INC-001`" in changes
+    assert "- `R019` (source `s-extra`) no longer excluded: reason “Out of scope: not about coercion.”" in changes
 
 
 def test_diff_of_an_unknown_release_says_which_exist(two_releases):

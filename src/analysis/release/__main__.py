@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             print(preflight(args.version, Paths(), changes=args.changes))
         else:
             dest = publish(args.version, args.report_dir, Paths())
-            print(f"release: wrote {dest.relative_to(config.PROJECT_ROOT) if dest.is_relative_to(config.PROJECT_ROOT) else dest}; "
-                  f"commit it with CITATION.cff: git add {dest.name and 'releases/' + dest.name} CITATION.cff")
+            shown = dest.relative_to(config.PROJECT_ROOT) if dest.is_relative_to(config.PROJECT_ROOT) else dest
+            print(f"release: wrote {shown}; commit it with the updated CITATION.cff: git add {shown} CITATION.cff")
     except ReleaseError as exc:
         print(f"release: {exc}", file=sys.stderr)
         return 1

@@ -146,16 +146,22 @@ def diff_rows(old: pd.DataFrame, new: pd.DataFrame, key: list[str], table: str =
         raise ReleaseError(f"table {table}: cannot compare rows without a primary key both versions have (key: {key or 'none'})")
     o, n = _keyed(old[columns], key, table, names[0]), _keyed(new[columns], key, table, names[1])
     common = o.index.intersection(n.index, sort=False)
-    oc, nc = o.loc[common], n.loc[common]
-    differs = oc.to_numpy() != nc.to_numpy()
+    ov, nv = o.loc[common].to_numpy(), n.loc[common].to_numpy()
+    differs = ov != nv
+
+    def row(values) -> dict:
+        return dict(zip(columns, values))
+
     out: list[RowChange] = []
     for i in np.flatnonzero(differs.any(axis=1)):
-        fields = tuple(FieldChange(columns[j], oc.iat[i, j], nc.iat[i, j]) for j in np.flatnonzero(differs[i]))
-        out.append(RowChange("changed", tuple(oc.iloc[i][key]), oc.iloc[i].to_dict(), nc.iloc[i].to_dict(), fields))
-    for ix in o.index.difference(n.index, sort=False):
-        out.append(RowChange("removed", tuple(o.loc[ix, key]), o.loc[ix].to_dict(), None))
-    for ix in n.index.difference(o.index, sort=False):
-        out.append(RowChange("added", tuple(n.loc[ix, key]), None, n.loc[ix].to_dict()))
+        fields = tuple(FieldChange(columns[j], ov[i, j], nv[i, j]) for j in np.flatnonzero(differs[i]))
+        before = row(ov[i])
+        out.append(RowChange("changed", tuple(before[k] for k in key), before, row(nv[i]), fields))
+    for kind, frame, other in (("removed", o, n), ("added", n, o)):
+        values = frame.to_numpy()[frame.index.get_indexer(frame.index.difference(other.index, sort=False))]
+        for v in values:
+            r = row(v)
+            out.append(RowChange(kind, tuple(r[k] for k in key), r if kind == "removed" else None, r if kind == "added" else None))
     return sorted(out, key=lambda c: tuple(natural_key(k) for k in c.key))
 
 
@@ -164,46 +170,56 @@ def diff_rows(old: pd.DataFrame, new: pd.DataFrame, key: list[str], table: str =
 # --------------------------------------------------------------------------------------
 
 
-def _lookup(df: pd.DataFrame | None, key: str) -> dict[str, dict]:
-    return {} if df is None or df.empty else {r[key]: r for r in df.to_dict("records")}
+def _column_map(df: pd.DataFrame | None, key: str, value: str) -> dict[str, str]:
+    """``key`` -> ``value`` for every row (plain lists first: far faster than row dicts at scale)."""
+    if df is None or df.empty:
+        return {}
+    return dict(zip(df[key].tolist(), df[value].tolist()))
 
 
 class _Records:
     """Where every raw record was in the old snapshot and is in the new one."""
 
     def __init__(self, old: Snapshot, new: Snapshot):
-        self.old_merges = _lookup(old.tables.get("merges"), "record_id")
-        self.new_merges = _lookup(new.tables.get("merges"), "record_id")
-        self.old_rejected = _lookup(old.tables.get("rejections"), "record_id")
-        self.new_rejected = _lookup(new.tables.get("rejections"), "record_id")
+        om, nm = old.tables.get("merges"), new.tables.get("merges")
+        self.old_incident, self.new_incident = _column_map(om, "record_id", "incident_id"), _column_map(nm, "record_id", "incident_id")
+        self.old_source, self.new_source = _column_map(om, "record_id", "source_id"), _column_map(nm, "record_id", "source_id")
+        self.merge_reason = _column_map(nm, "record_id", "merge_reason")
+        self.old_rejected = _column_map(old.tables.get("rejections"), "record_id", "reason")
+        self.new_rejected = _column_map(new.tables.get("rejections"), "record_id", "reason")
         self.new_sources = set(new.tables["sources"]["source_id"]) if "sources" in new.tables else set()
+        self._by_incident: dict[bool, dict[str, list[str]]] = {True: {}, False: {}}
+        for is_new, incident_of in ((True, self.new_incident), (False, self.old_incident)):
+            for rid, iid in incident_of.items():
+                self._by_incident[is_new].setdefault(iid, []).append(rid)
 
     def of(self, incident_id: str, new: bool) -> list[str]:
-        merges = self.new_merges if new else self.old_merges
-        return sorted((r for r, m in merges.items() if m["incident_id"] == incident_id), key=natural_key)
+        """The records of an incident, in the new snapshot or the old one."""
+        return sorted(self._by_incident[new].get(incident_id, []), key=natural_key)
 
     def now(self, record_id: str, incident_id: str) -> Record:
         """The record of an old incident, told by where it is now."""
-        sid = self.old_merges[record_id]["source_id"]
-        if record_id in self.new_merges:
-            m = self.new_merges[record_id]
-            if m["incident_id"] == incident_id:
+        sid = self.old_source[record_id]
+        if record_id in self.new_incident:
+            now_in = self.new_incident[record_id]
+            if now_in == incident_id:
                 return Record(record_id, sid)
-            return Record(record_id, sid, "now_in", m["incident_id"], m.get("merge_reason", ""))
+            return Record(record_id, sid, "now_in", now_in, self.merge_reason.get(record_id, ""))
         if record_id in self.new_rejected:
-            return Record(record_id, sid, "now_excluded", reason=self.new_rejected[record_id]["reason"])
+            return Record(record_id, sid, "now_excluded", reason=self.new_rejected[record_id])
         return Record(record_id, sid, "gone" if sid in self.new_sources else "gone_with_source")
 
     def before(self, record_id: str, incident_id: str) -> Record:
         """The record of a new incident, told by where it was before."""
-        sid = self.new_merges[record_id]["source_id"]
-        if record_id in self.old_merges:
-            was = self.old_merges[record_id]["incident_id"]
+        sid = self.new_source[record_id]
+        if record_id in self.old_incident:
+            was = self.old_incident[record_id]
             return Record(record_id, sid) if was == incident_id else Record(record_id, sid, "was_in", was)
         return Record(record_id, sid, "was_excluded" if record_id in self.old_rejected else "new")
 
 
-def _incident_changes(old: Snapshot, new: Snapshot, rows: list[RowChange], records: _Records) -> list[IncidentChange]:
+def _incident_changes(rows: list[RowChange], records: _Records) -> list[IncidentChange]:
+    """The incidents table's row changes, told as added, removed, merged or changed, with their records."""
     out = []
     for change in rows:
         iid, row = change.key[0], change.row
@@ -216,20 +232,20 @@ def _incident_changes(old: Snapshot, new: Snapshot, rows: list[RowChange], recor
             out.append(IncidentChange(iid, "merged" if into else "removed", row["event_kind"], row["summary"], recs, merged_into=into))
         else:
             ids = sorted(set(records.of(iid, new=True)) | set(records.of(iid, new=False)), key=natural_key)
-            recs = [records.before(r, iid) if r in records.new_merges and records.new_merges[r]["incident_id"] == iid
-                    else records.now(r, iid) for r in ids]
+            recs = [records.before(r, iid) if records.new_incident.get(r) == iid else records.now(r, iid) for r in ids]
             out.append(IncidentChange(iid, "changed", row["event_kind"], row["summary"], recs, list(change.fields)))
     return out
 
 
-def _attach(incidents: list[IncidentChange], rows: list[RowChange], attr: str, unchanged: dict[str, dict], records: _Records) -> None:
-    """Hang amount or evidence changes on their incident (a surviving one becomes 'changed')."""
+def _attach(incidents: list[IncidentChange], rows: list[RowChange], attr: str, current: pd.DataFrame | None, records: _Records) -> None:
+    """Hang amount, evidence or merge changes on their incident (one whose own row is unchanged
+    becomes 'changed'; one removed or merged away takes none)."""
     by_id = {c.incident_id: c for c in incidents}
     for change in rows:
         iid = change.row["incident_id"]
         target = by_id.get(iid)
-        if target is None and iid in unchanged:
-            row = unchanged[iid]
+        if target is None and current is not None and iid in current.index:
+            row = current.loc[iid]
             recs = [records.before(r, iid) for r in records.of(iid, new=True)]
             target = by_id[iid] = IncidentChange(iid, "changed", row["event_kind"], row["summary"], recs)
             incidents.append(target)
@@ -246,16 +262,14 @@ def compare(old: Snapshot, new: Snapshot) -> ChangeLog:
         if name in new.tables and old.primary_key(name) == new.primary_key(name):
             rows[name] = diff_rows(old.tables[name], new.tables[name], new.primary_key(name), name, (old.name, new.name))
     records = _Records(old, new)
-    incidents = _incident_changes(old, new, rows.get("incidents", []), records)
-    changed_ids = {c.incident_id for c in incidents}
-    unchanged = {r["incident_id"]: r for r in new.tables["incidents"].to_dict("records") if r["incident_id"] not in changed_ids} \
-        if "incidents" in new.tables else {}
-    _attach(incidents, rows.get("amounts", []), "amounts", unchanged, records)
-    _attach(incidents, rows.get("evidence", []), "evidence", unchanged, records)
+    incidents = _incident_changes(rows.get("incidents", []), records)
+    current = new.tables["incidents"].set_index("incident_id", drop=False) if "incidents" in new.tables else None
+    _attach(incidents, rows.get("amounts", []), "amounts", current, records)
+    _attach(incidents, rows.get("evidence", []), "evidence", current, records)
     # A record that moved to another incident is told by both incidents' records already.
     moved = {"incident_id"}
     _attach(incidents, [c for c in rows.get("merges", []) if c.kind == "changed" and not moved & {f.field for f in c.fields}],
-            "merges", unchanged, records)
+            "merges", current, records)
     sources = [RowChange("withdrawn", c.key, c.old, None) if c.kind == "removed" else c for c in rows.get("sources", [])]
     other = {name: r for name, r in rows.items() if name not in TOLD_TABLES and r}
     return ChangeLog(old, new, codebook, sources, incidents, rows.get("rejections", []), other)
