@@ -149,3 +149,8 @@ def test_the_release_report_shows_version_and_cutoff_on_its_title_page(cut):
     cutoff = Cutoff(package["data_cutoff"], package["data_cutoff_precision"]).text()
     title_page = report.pdf_text(cut["dest"] / "report.pdf").split("Contents")[0]
     assert cut["version"] in title_page and cutoff in title_page
+
+
+def test_make_help_describes_release():
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "make release    Cut releases/VERSION/ from a clean commit: make release VERSION=X.Y.Z" in out
