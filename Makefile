@@ -30,7 +30,7 @@ REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*.* re
 REPORT_SOURCES := build/.report-sources.stamp
 REPORT := reports/output/report.html reports/output/report.pdf
 
-.PHONY: help env data notebooks report test test-fast lab verify bench lock clean
+.PHONY: help env data notebooks report release test test-fast lab verify bench lock clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,20 @@ report: $(REPORT) ## Build everything and render reports/output/report.html and 
 
 $(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG)
 	$(PY) -m analysis.report
+
+# A release is cut from a clean commit, in order: refusals that need no build (version,
+# working tree), the data and notebooks, the version step against the data's changes, the
+# report rendered with the version in its environment (for its title page and stamp), then
+# releases/$(VERSION)/ written in one step. `python -m analysis.release --help` has the rest.
+RELEASE_REPORT = $(abspath build/release/$(VERSION))
+
+release: $(ENV_STAMP) ## Cut releases/VERSION/ from a clean commit: make release VERSION=X.Y.Z
+	@$(PY) -m analysis.release check "$(VERSION)"
+	@$(MAKE) --no-print-directory notebooks
+	@$(PY) -m analysis.release check "$(VERSION)" --changes
+	rm -rf "$(RELEASE_REPORT)"
+	COERCION_RELEASE_VERSION="$(VERSION)" COERCION_REPORT_DIR="$(RELEASE_REPORT)" $(PY) -m analysis.report
+	$(PY) -m analysis.release publish "$(VERSION)" --report-dir "$(RELEASE_REPORT)"
 
 test: $(REPORT) ## Run the whole test suite (builds the report first: the tests check it)
 	$(PY) -m pytest -n 2 --dist loadgroup

@@ -53,9 +53,11 @@ def rebuild(root: Path, workdir: Path) -> Path:
     if (root / ".git").is_dir():
         shutil.copytree(root / ".git", copy / ".git", symlinks=True)
     elif (root / ".git").is_file():
-        # A git worktree's .git is a file naming its git directory: the copy reads the same
-        # history (the stamp's git calls take no locks, so nothing there is written).
-        shutil.copy2(root / ".git", copy / ".git")
+        # A linked worktree: .git is a pointer into the main repository, which a copy cannot
+        # share. Fetch the commit checked out and point the copy's index at it, keeping the
+        # copied files (and any uncommitted change) as its working tree.
+        for args in (["init", "--quiet"], ["fetch", "--quiet", str(root), "HEAD"], ["reset", "--quiet", "FETCH_HEAD"]):
+            subprocess.run(["git", "-C", str(copy), *args], check=True, capture_output=True)
     venv = Path(sys.prefix)
     env = dict(os.environ)
     # The copy's own code, not the working tree's editable install.
