@@ -143,7 +143,6 @@ def test_make_release_refuses_before_building(cut):
     assert "analysis.notebooks" not in done.stdout and "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="the report does not yet show analysis.release.current_release() on its title page")
 def test_the_release_report_shows_version_and_cutoff_on_its_title_page(cut):
     package = json.loads(cut["files"]["datapackage.json"])
     cutoff = Cutoff(package["data_cutoff"], package["data_cutoff_precision"]).text()

@@ -33,6 +33,12 @@ from typing import Any, Iterable
 
 import yaml
 
+#: Document metadata of the report's own, read by its templates and filters (Quarto passes
+#: unknown metadata to them): the key and the schema its value must follow. Any other key
+#: Quarto does not know is an error.
+REPORT_METADATA = {
+    "edition": "string",  # the release and data cut-off under the title (assets/typst, assets/filters/edition.lua)
+}
 #: Keys of a schema that describe it (documentation, completions) and validate nothing.
 _DESCRIPTIVE = {"description", "completions", "additionalCompletions", "tags", "hidden", "id",
                 "errorDescription", "errorMessage", "default", "namingConvention"}
@@ -149,6 +155,8 @@ class QuartoSchemas:
                 problems += self.check(value, {"ref": "project-profile"}, at)
             elif key in fields:
                 problems += self.check(value, fields[key]["schema"], at)
+            elif key in REPORT_METADATA:
+                problems += self.check(value, REPORT_METADATA[key], at)
             else:
                 problems.append(f"{at}: not an option Quarto knows{_suggest(key, fields)}")
         return problems
