@@ -29,6 +29,9 @@ NB_STAMP := build/notebooks/.executed
 REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*.* reports/assets/*/*)
 REPORT_SOURCES := build/.report-sources.stamp
 REPORT := reports/output/report.html reports/output/report.pdf
+# The report's stamp names the commit and whether the tracked files differ from it: this
+# file changes when that does (and only then), so a commit re-renders the report.
+GIT_STATE := build/.git-state
 
 .PHONY: help env data notebooks report release test test-fast lab verify bench lock clean
 
@@ -69,8 +72,14 @@ $(REPORT_SOURCES): $(NB_STAMP) $(DATA) $(PKG)
 report: $(REPORT) ## Build everything and render reports/output/report.html and report.pdf
 	@echo "report: reports/output/report.html and reports/output/report.pdf are up to date"
 
-$(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG)
+$(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG) $(GIT_STATE)
 	$(PY) -m analysis.report
+
+$(GIT_STATE): FORCE
+	@mkdir -p $(@D); state="$$(git rev-parse HEAD 2>/dev/null) $$(git status --porcelain --untracked-files=no 2>/dev/null | sha256sum)"; \
+	  [ "$$(cat $@ 2>/dev/null)" = "$$state" ] || echo "$$state" > $@
+
+FORCE:
 
 # A release is cut from a clean commit, in order: refusals that need no build (version,
 # working tree), the data and notebooks, the version step against the data's changes, the

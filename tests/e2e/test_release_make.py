@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import codebook, config, report, verify
+from analysis import codebook, config, verify
+from analysis.report import inspect
 from analysis.release import Bump, release_versions
 from analysis.release.snapshot import Cutoff, data_cutoff
 from fixtures.releases import release_text
@@ -146,7 +147,7 @@ def test_make_release_refuses_before_building(cut):
 def test_the_release_report_shows_version_and_cutoff_on_its_title_page(cut):
     package = json.loads(cut["files"]["datapackage.json"])
     cutoff = Cutoff(package["data_cutoff"], package["data_cutoff_precision"]).text()
-    title_page = report.pdf_text(cut["dest"] / "report.pdf").split("Contents")[0]
+    title_page = inspect.pdf_text(cut["dest"] / "report.pdf").split("Contents")[0]
     assert cut["version"] in title_page and cutoff in title_page
 
 

@@ -45,8 +45,10 @@ def data() -> dict:
 @pytest.fixture(scope="module")
 def expected(data) -> dict[str, str]:
     """The variables the report should print, recomputed from the processed data."""
+    from analysis.release import current_release
+
     figures = aggregate.key_figures(data["incidents"], data["sources"], data["amounts"])
-    return generate.report_variables(figures, data["incidents"])
+    return {**generate.report_variables(figures, data["incidents"]), **current_release().variables()}
 
 
 @pytest.fixture(scope="module")

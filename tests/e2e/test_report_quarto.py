@@ -159,7 +159,7 @@ def test_report_sources_follow_quartos_schemas(schemas, tmp_path):
     reports = tmp_path / "reports"
     shutil.copytree(ROOT / "reports", reports, ignore=shutil.ignore_patterns("output", "_generated", "_variables.yml", ".quarto"))
     (reports / "_generated").mkdir()
-    (reports / "_generated" / "metadata.yml").write_text(generate.metadata_yaml({"data_date": "2025-06-01"}))
+    (reports / "_generated" / "metadata.yml").write_text(generate.metadata_yaml({"data_date": "2025-06-01", "release_label": "Release 1.0.0 of 1 June 2025 · data cut-off April 2025"}))
     assert sorted(p.name for p in reports.rglob("*.qmd")) == ["_methodology.qmd", "report.qmd"]
     assert check_report_sources(reports, schemas) == []
     # The check reads these files: a misspelt option in them fails it.

@@ -540,7 +540,8 @@ def test_generated_variables_are_the_key_figures(real_sources_build, tables):
     assert written["data_date"] == "2025-06-01"
     # The report's date, for Quarto too: a metadata file, not a shortcode in the front matter.
     metadata = yaml.safe_load((real_sources_build["reports"] / "_generated" / "metadata.yml").read_text())
-    assert metadata == {"date": "2025-06-01"}
+    assert metadata == {"date": "2025-06-01", "edition": written["release_label"]}
+    assert written["release_label"].startswith("Unreleased build") and "data cut-off" in written["release_label"]
     assert "date" not in preprocess.split_front_matter((real_sources_build["reports"] / "report.qmd").read_text())[0]
 
 
