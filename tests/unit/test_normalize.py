@@ -35,7 +35,11 @@ from analysis.normalize import (
     resolve_place,
 )
 from analysis.normalize import _text
-from analysis.normalize.places import _region_properties, regions
+from analysis.normalize.places import load_gazetteer, regions
+
+
+def _region_properties():
+    return load_gazetteer().region_properties
 
 D = dt.date
 
@@ -332,7 +336,8 @@ DATES = [
 
 @pytest.mark.parametrize("text,ref,start,end,precision", DATES)
 def test_parse_date(text, ref, start, end, precision):
-    assert parse_date(text, ref) == DateSpan(start, end, precision)
+    got = parse_date(text, ref)
+    assert (got.start, got.end, got.precision) == (start, end, precision)
 
 
 @pytest.mark.parametrize(
@@ -463,7 +468,6 @@ NO_PLACES = [
     "Olga Romanova, the director of Russia Behind Bars",
     "Human rights group reports",
     "a huge sentence",
-    "the North Caucasus",
     "",
     None,
     # Codes only as a whole list of capitals, and only known ones.

@@ -13,9 +13,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from analysis.codebook import VOCABULARIES
+
 from ._text import PhraseTrie, key, phrase_keys, read_table
 
 LANGUAGES = ("en", "ru", "uk")
+#: How a count or an amount is qualified: the codebook's vocabulary, less "unknown" (the
+#: dataset's word for "no number"; a reading always has a number).
+COUNT_QUALIFIERS = tuple(q for q in VOCABULARIES["count_qualifier"] if q != "unknown")
+#: Precisions of a date reading: the codebook's, less "unknown" (a reading has a date).
+DATE_PRECISIONS = tuple(p for p in VOCABULARIES["date_precision"] if p != "unknown")
+
+
+def check_qualifier(table: str, phrase: str, qualifier: str) -> str:
+    """The qualifier of a table row, refused loudly when it is not in the vocabulary."""
+    if qualifier not in COUNT_QUALIFIERS:
+        raise ValueError(f"{table}: qualifier {qualifier!r} for {phrase!r}; allowed: {', '.join(COUNT_QUALIFIERS)}")
+    return qualifier
 _MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
@@ -130,7 +144,8 @@ def quantity_trie() -> PhraseTrie:
     """Vague quantities and collective numerals of quantity_words.csv."""
     trie = PhraseTrie()
     for row in read_table("quantity_words.csv", ("phrase", "language", "low", "best", "high", "qualifier", "source"), ("phrase", "qualifier", "source")):
-        value = tuple(int(row[c]) if row[c] else None for c in ("low", "best", "high")) + (row["qualifier"],)
+        qualifier = check_qualifier("quantity_words.csv", row["phrase"], row["qualifier"])
+        value = tuple(int(row[c]) if row[c] else None for c in ("low", "best", "high")) + (qualifier,)
         for keys in phrase_keys(row["phrase"], row["language"] or None):
             trie.add(keys, value)
     return trie
@@ -144,7 +159,7 @@ def qualifier_phrases() -> dict[str, dict[tuple[str, ...], str]]:
         if row["position"] not in out:
             raise ValueError(f"qualifier_phrases.csv: position {row['position']!r} for {row['phrase']!r}; expected 'before' or 'after'")
         words = tuple(key(w) for w in row["phrase"].split())
-        out[row["position"]][words] = row["qualifier"]
+        out[row["position"]][words] = check_qualifier("qualifier_phrases.csv", row["phrase"], row["qualifier"])
     return out
 
 
@@ -184,6 +199,17 @@ def currency_of(text: str, options: tuple[str, ...]) -> tuple[str, str] | None:
     if text in table:
         return table[text]
     return None
+
+
+@lru_cache(maxsize=1)
+def date_phrases() -> PhraseTrie:
+    """Date words of several words ("no later than", "не позднее"), by key sequence."""
+    trie = PhraseTrie()
+    for r in read_table("date_words.csv", ("word", "language", "meaning", "source"), ("word", "meaning", "source")):
+        if " " in r["word"].strip():
+            for keys in phrase_keys(r["word"], r["language"] or None):
+                trie.add(keys, r["meaning"])
+    return trie
 
 
 @lru_cache(maxsize=1)

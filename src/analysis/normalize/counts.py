@@ -37,7 +37,7 @@ from . import _vocab
 from ._numbers import Expression, find_expressions, month_keys, token_options
 from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, mixed_case, read_table, tokenize
 
-QUALIFIERS = ("exact", "at_least", "approximately", "up_to", "range")
+QUALIFIERS = _vocab.COUNT_QUALIFIERS
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from . import _vocab
 from ._numbers import Expression, find_expressions, token_options
 from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, tokenize
 
-QUALIFIERS = ("exact", "at_least", "approximately", "up_to", "range")
+QUALIFIERS = _vocab.COUNT_QUALIFIERS
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _EQUIVALENT_MARKERS = {"≈", "~"}
 
