@@ -60,7 +60,7 @@ class Partial:
     needs_reference: bool = False
     anaphoric: bool = False  # unresolvable as written ("that year"); see refusal
     year_from_context: bool = False  # "the end of the year": the year of the span's other end
-    refusal: str | None = None  # why it cannot be read, for explain_date
+    refusal: str | None = None  # why it cannot be read, for explain_date (see REFUSALS)
 
 
 def month_end(year: int, month: int) -> dt.date:

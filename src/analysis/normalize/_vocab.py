@@ -121,6 +121,7 @@ _ABBREVIATED_MULTIPLIERS: dict[str, tuple[int, bool]] = {
     "тис": (1_000, False),
     "млн": (1_000_000, False),
     "млрд": (1_000_000_000, False),
+    "десяток": (10, False),  # "полтора десятка" = 15
 }
 
 
@@ -152,6 +153,17 @@ def quantity_trie() -> PhraseTrie:
 
 
 @lru_cache(maxsize=1)
+def number_phrase_trie() -> PhraseTrie:
+    """Numerals that number-parser lacks (number_words.csv): "полтора", "one and a half",
+    "полсотни", "a thousand", by key sequence (surface and lemmas)."""
+    trie = PhraseTrie()
+    for row in read_table("number_words.csv", ("phrase", "language", "value", "source"), ("phrase", "value", "source")):
+        for keys in phrase_keys(row["phrase"], row["language"] or None):
+            trie.add(keys, row["value"])
+    return trie
+
+
+@lru_cache(maxsize=1)
 def qualifier_phrases() -> dict[str, dict[tuple[str, ...], str]]:
     """Position ('before'/'after') -> key sequence -> qualifier."""
     out: dict[str, dict[tuple[str, ...], str]] = {"before": {}, "after": {}}
@@ -163,7 +175,9 @@ def qualifier_phrases() -> dict[str, dict[tuple[str, ...], str]]:
     return out
 
 
-_CURRENCY_KINDS = ("symbol", "code", "word", "abbreviation")
+#: How a currency is written: a symbol ("$"), a code ("USD"), a word ("rubles"), an
+#: abbreviation ("руб."), or a prefix: a letter that counts only touching the number ("R150,000").
+_CURRENCY_KINDS = ("symbol", "code", "word", "abbreviation", "prefix")
 
 
 @lru_cache(maxsize=1)
@@ -177,7 +191,8 @@ def currency_table() -> dict[str, tuple[str, str]]:
             raise ValueError(f"currencies.csv: {row['currency']!r} (for {row['token']!r}) is not an ISO 4217 code")
         if row["kind"] not in _CURRENCY_KINDS:
             raise ValueError(f"currencies.csv: kind {row['kind']!r} for {row['token']!r}; allowed: {', '.join(_CURRENCY_KINDS)}")
-        out[key(row["token"]).rstrip(".") or row["token"]] = (row["currency"], row["kind"])
+        token = row["token"] if row["kind"] == "prefix" else key(row["token"]).rstrip(".") or row["token"]
+        out[token] = (row["currency"], row["kind"])  # a prefix keeps its case: "R", never "r"
     return out
 
 
@@ -199,6 +214,28 @@ def currency_of(text: str, options: tuple[str, ...]) -> tuple[str, str] | None:
     if text in table:
         return table[text]
     return None
+
+
+@lru_cache(maxsize=1)
+def amount_units() -> PhraseTrie:
+    """Phrases that make an amount one per month, year, week, day or person (amount_units.csv)."""
+    trie = PhraseTrie()
+    for row in read_table("amount_units.csv", ("phrase", "language", "per", "source"), ("phrase", "per", "source")):
+        if row["per"] not in AMOUNT_PER:
+            raise ValueError(f"amount_units.csv: per {row['per']!r} for {row['phrase']!r}; allowed: {', '.join(AMOUNT_PER)}")
+        for keys in phrase_keys(row["phrase"], row["language"] or None):
+            trie.add(keys, row["per"])
+    return trie
+
+
+#: What an amount is per, when it is not a lump sum (proposed for the codebook as ``amount_per``).
+AMOUNT_PER = {
+    "month": "Paid or demanded every month (a salary).",
+    "year": "Every year.",
+    "week": "Every week.",
+    "day": "Every day.",
+    "person": "For each person (a bounty per recruit, a ransom per detainee).",
+}
 
 
 @lru_cache(maxsize=1)

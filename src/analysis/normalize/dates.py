@@ -60,7 +60,7 @@ from functools import lru_cache
 
 from . import _vocab
 from ._date_grammar import _FILLERS, _RANGE_JOINERS, _SPAN_FILLERS, Atoms, Partial
-from ._numbers import token_options
+from ._numbers import Refusal, token_options
 from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, is_cyrillic, tokenize
 
 PRECISIONS = _vocab.DATE_PRECISIONS
@@ -77,6 +77,23 @@ DATE_BOUNDS: dict[str, str] = {
     "no_earlier_than": "Start only: began on this date or later ('after 5 May', 'no earlier than').",
 }
 START_BOUNDS = ("exact", "open", "or_earlier", "no_earlier_than")
+ACCEPTED = ("a date phrase such as '7 April 2025', 'early September 2022', 'in the fall of 2024', "
+            "'between October 31 and December 31, 2024', 'since March 2023', or a coder value in those forms")
+#: What a coder may write instead, by the start of a refusal's reason.
+_ACCEPTED_FOR = (
+    ("is not a date of the calendar", "a real date, YYYY-MM-DD or e.g. '7 April 2025'"),
+    ("is not a month of the calendar", "a real month, YYYY-MM or e.g. 'September 2022'"),
+    ("may be day first or month first", "a date written YYYY-MM-DD or e.g. '3 April 2024'"),
+    ("the end date is before the start date", "a span whose start comes first, e.g. 'between 1 and 30 September 2022'"),
+    ("needs the publication date", "a source with its publication date, or the date with its year in 'value'"),
+    ("the year is given elsewhere", "the date with its year in 'value', e.g. 'early September 2022'"),
+    ("a birth date or an age", "the date of the event, not a birth year or an age"),
+)
+
+
+def _refusal(reason: str) -> Refusal:
+    accepted = next((a for marker, a in _ACCEPTED_FOR if marker in reason), ACCEPTED)
+    return Refusal(reason, accepted)
 END_BOUNDS = ("exact", "open", "ongoing", "or_later", "no_later_than")
 
 
@@ -272,13 +289,13 @@ def _split_prefixes(tokens: list[Token]) -> list[Token]:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _parse_date(text: str, reference: dt.date | None) -> tuple[DateSpan | None, str | None]:
+def _parse_date(text: str, reference: dt.date | None) -> tuple[DateSpan | None, Refusal | None]:
     span, _, reason = _read(text, reference)
     return span, reason
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _parse_date_alone(text: str) -> tuple[bool, DateSpan | None, str | None]:
+def _parse_date_alone(text: str) -> tuple[bool, DateSpan | None, Refusal | None]:
     """(whether the reading needs the reference, the reading without one, the refusal),
     once per text.
 
@@ -290,15 +307,15 @@ def _parse_date_alone(text: str) -> tuple[bool, DateSpan | None, str | None]:
     return used, span, reason
 
 
-def _read(text: str, reference: dt.date | None) -> tuple[DateSpan | None, bool, str | None]:
+def _read(text: str, reference: dt.date | None) -> tuple[DateSpan | None, bool, Refusal | None]:
     tokens = _split_prefixes(tokenize(text))
     if not tokens:
-        return None, False, "no date"
+        return None, False, _refusal("cannot read a date")
     lang = cyrillic_language(text)
     options = token_options(tokens, lang)
     parser = _Parser(tokens, options, reference, text)
     span = parser.parse()
-    reason = None if span is not None else (parser.refusal or "cannot read a date")
+    reason = None if span is not None else _refusal(parser.refusal or "cannot read a date")
     return span, parser.used_reference, reason
 
 
@@ -334,7 +351,7 @@ def _reference_value(reference: object) -> dt.date | None:
     return None
 
 
-def explain_date(text: object, reference: object = None) -> tuple[DateSpan | None, str | None]:
+def explain_date(text: object, reference: object = None) -> tuple[DateSpan | None, Refusal | None]:
     """(the date or span a phrase states, None) or (None, why it gives none).
 
     The reasons a coder meets: "2022-02-30 is not a date of the calendar", "the end date
@@ -342,12 +359,12 @@ def explain_date(text: object, reference: object = None) -> tuple[DateSpan | Non
     publication date", "the year is given elsewhere (...)", "a birth date or an age is not
     the date of an event", "cannot read a date".
 
-    >>> explain_date("2022-02-30")
-    (None, '2022-02-30 is not a date of the calendar')
+    >>> explain_date("2022-02-30")[1].reason
+    '2022-02-30 is not a date of the calendar'
     """
     value = as_text(text)
     if value is None:
-        return None, "no text"
+        return None, _refusal("cannot read a date")
     needs_reference, span, reason = _parse_date_alone(value)
     if not needs_reference:
         return span, reason

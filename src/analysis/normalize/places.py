@@ -82,6 +82,7 @@ from ._gazetteer import (
     load_gazetteer,
     skeleton,
 )
+from ._numbers import Refusal
 from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, lemmas, mixed_case, tokenize
 
 __all__ = ["Place", "resolve_place", "explain_place", "regions", "load_gazetteer", "gazetteer_for", "Gazetteer",
@@ -495,16 +496,20 @@ def resolve_place(text: object, *, include_demonyms: bool = False, gazetteer: Ga
     return list(_resolve_place(value, bool(include_demonyms), gazetteer or load_gazetteer()))
 
 
-def explain_place(text: object, *, include_demonyms: bool = False, gazetteer: Gazetteer | None = None) -> tuple[list[Place], str | None]:
-    """``resolve_place`` and, when it finds nothing, why: (places, reason or None)."""
+ACCEPTED = ("a first-level region of Russia or Ukraine, a town, a country or a macro-region, by name (e.g. "
+            "'Chechnya', 'Zaporizhzhia', 'occupied Crimea', 'Novosibirsk', 'Uzbekistan', 'Central Asia'), "
+            "or ISO codes ('UA-65|UA-23')")
+
+
+def explain_place(text: object, *, include_demonyms: bool = False,
+                  gazetteer: Gazetteer | None = None) -> tuple[list[Place], Refusal | None]:
+    """``resolve_place`` and, when it finds nothing, why: (places, None) or ([], refusal)."""
     places = resolve_place(text, include_demonyms=include_demonyms, gazetteer=gazetteer)
     if places:
         return places, None
     value = as_text(text)
-    if value is None:
-        return [], "no text"
     gaz = gazetteer or load_gazetteer()
-    if _places_of_codes(value, gaz) == ():
+    if value is not None and _places_of_codes(value, gaz) == ():
         unknown = [c for c in _CODE_SEPARATORS.split(value.strip()) if c not in gaz.regions and c not in gaz.names]
-        return [], f"{unknown[0]} is not an ISO 3166-2 code of the boundaries or an ISO 3166-1 country code"
-    return [], "no place recognised"
+        return [], Refusal(f"{unknown[0]} is not an ISO 3166-2 code of the boundaries or an ISO 3166-1 country code", ACCEPTED)
+    return [], Refusal("no place recognised", ACCEPTED)
