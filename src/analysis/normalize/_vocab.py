@@ -11,13 +11,66 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any, Callable
 
 from analysis.codebook import VOCABULARIES
 
-from ._text import PhraseTrie, key, phrase_keys, read_table
+from ._text import DATA_DIR, PhraseTrie, key, phrase_keys, read_table
 
 LANGUAGES = ("en", "ru", "uk")
+#: Tables of analysis/data read here (their bytes key the disk cache of the vocabulary).
+TABLES = ("quantity_words.csv", "number_words.csv", "qualifier_phrases.csv", "currencies.csv", "amount_units.csv",
+          "date_words.csv", "kin_nouns.csv", "person_nouns.csv")
+_LIBRARIES = ("dateparser", "number-parser", "pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk", "pycountry")
+_BUILDERS: dict[str, Callable[[], Any]] = {}
+_building: dict[str, Any] | None = None
+
+
+def _table(build: Callable[[], Any]) -> Callable[[], Any]:
+    """A vocabulary table: built with all the others once (``lexicon``), read from there."""
+    name = build.__name__
+    _BUILDERS[name] = build
+
+    @wraps(build)
+    def get() -> Any:
+        if _building is not None:  # inside _build_lexicon: tables may use one another
+            if name not in _building:
+                _building[name] = build()
+            return _building[name]
+        return lexicon()[name]
+
+    return get
+
+
+def _build_lexicon() -> dict[str, Any]:
+    global _building
+    _building = {}
+    try:
+        for name, build in _BUILDERS.items():
+            if name not in _building:
+                _building[name] = build()
+        return dict(_building)
+    finally:
+        _building = None
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, Any]:
+    """Every vocabulary table, from the disk cache when its inputs are unchanged.
+
+    Building them needs dateparser's and number-parser's data and pymorphy3's lemmas of
+    the table phrases (a second on a busy machine); loading them, milliseconds.
+    """
+    from pathlib import Path
+
+    from . import _cache
+
+    here = Path(__file__).parent
+    files = [here / m for m in ("_vocab.py", "_text.py", "_cache.py")] + [DATA_DIR / t for t in TABLES]
+    key = _cache.input_key(files, _LIBRARIES)
+    return _cache.load_or_build("lexicon", key, _build_lexicon,
+                                lambda x: isinstance(x, dict) and set(x) == set(_BUILDERS))
 #: How a count or an amount is qualified: the codebook's vocabulary, less "unknown" (the
 #: dataset's word for "no number"; a reading always has a number).
 COUNT_QUALIFIERS = tuple(q for q in VOCABULARIES["count_qualifier"] if q != "unknown")
@@ -37,14 +90,23 @@ _MONTHS = (
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@lru_cache(maxsize=1)
 def _dateparser_info() -> dict[str, dict]:
-    from dateparser.data.date_translation_data import en, ru, uk
+    """dateparser's language data, read from its data files: importing the package itself
+    compiles hundreds of regular expressions the normalisers never use."""
+    import importlib.util
+    from pathlib import Path
 
-    return {"en": en.info, "ru": ru.info, "uk": uk.info}
+    spec = importlib.util.find_spec("dateparser")
+    folder = Path(spec.origin).parent / "data" / "date_translation_data"  # type: ignore[union-attr, arg-type]
+    out = {}
+    for lang in LANGUAGES:
+        namespace: dict = {}
+        exec(compile((folder / f"{lang}.py").read_text(encoding="utf-8"), str(folder / f"{lang}.py"), "exec"), namespace)  # noqa: S102 - dateparser's own data file
+        out[lang] = namespace["info"]
+    return out
 
 
-@lru_cache(maxsize=1)
+@_table
 def months() -> dict[str, int]:
     """Month name or abbreviation key -> month number (1-12), all three languages."""
     out: dict[str, int] = {}
@@ -61,7 +123,7 @@ def months() -> dict[str, int]:
 AMBIGUOUS_EN_MONTHS = frozenset({"may", "march", "august", "june", "april", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"})
 
 
-@lru_cache(maxsize=1)
+@_table
 def weekdays() -> dict[str, int]:
     """Weekday name key -> ISO weekday index (Monday = 0)."""
     out: dict[str, int] = {}
@@ -73,7 +135,7 @@ def weekdays() -> dict[str, int]:
     return out
 
 
-@lru_cache(maxsize=1)
+@_table
 def time_units() -> frozenset[str]:
     """Keys of time-unit words (year, years, лет, років, month ...): a number before one
     is a duration or an age, not a head-count."""
@@ -87,7 +149,7 @@ def time_units() -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=1)
+@_table
 def number_words() -> dict[str, dict[str, tuple[str, int]]]:
     """Language -> cardinal word key -> (number-parser's own spelling, value).
 
@@ -125,7 +187,7 @@ _ABBREVIATED_MULTIPLIERS: dict[str, tuple[int, bool]] = {
 }
 
 
-@lru_cache(maxsize=1)
+@_table
 def multipliers() -> dict[str, tuple[int, bool]]:
     """Key -> (value, must touch the number) of words that multiply a preceding number."""
     out: dict[str, tuple[int, bool]] = dict(_ABBREVIATED_MULTIPLIERS)
@@ -140,7 +202,7 @@ def multipliers() -> dict[str, tuple[int, bool]]:
     return out
 
 
-@lru_cache(maxsize=1)
+@_table
 def quantity_trie() -> PhraseTrie:
     """Vague quantities and collective numerals of quantity_words.csv."""
     trie = PhraseTrie()
@@ -152,7 +214,7 @@ def quantity_trie() -> PhraseTrie:
     return trie
 
 
-@lru_cache(maxsize=1)
+@_table
 def number_phrase_trie() -> PhraseTrie:
     """Numerals that number-parser lacks (number_words.csv): "полтора", "one and a half",
     "полсотни", "a thousand", by key sequence (surface and lemmas)."""
@@ -163,7 +225,7 @@ def number_phrase_trie() -> PhraseTrie:
     return trie
 
 
-@lru_cache(maxsize=1)
+@_table
 def qualifier_phrases() -> dict[str, dict[tuple[str, ...], str]]:
     """Position ('before'/'after') -> key sequence -> qualifier."""
     out: dict[str, dict[tuple[str, ...], str]] = {"before": {}, "after": {}}
@@ -180,7 +242,7 @@ def qualifier_phrases() -> dict[str, dict[tuple[str, ...], str]]:
 _CURRENCY_KINDS = ("symbol", "code", "word", "abbreviation", "prefix")
 
 
-@lru_cache(maxsize=1)
+@_table
 def currency_table() -> dict[str, tuple[str, str]]:
     """Currency word, code or symbol key -> (ISO 4217 code, kind), checked against pycountry."""
     import pycountry
@@ -196,7 +258,7 @@ def currency_table() -> dict[str, tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=1)
+@_table
 def currencies() -> dict[str, str]:
     """Currency key -> ISO 4217 code."""
     return {k: v[0] for k, v in currency_table().items()}
@@ -216,7 +278,7 @@ def currency_of(text: str, options: tuple[str, ...]) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=1)
+@_table
 def amount_units() -> PhraseTrie:
     """Phrases that make an amount one per month, year, week, day or person (amount_units.csv)."""
     trie = PhraseTrie()
@@ -238,7 +300,7 @@ AMOUNT_PER = {
 }
 
 
-@lru_cache(maxsize=1)
+@_table
 def date_phrases() -> PhraseTrie:
     """Date words of several words ("no later than", "не позднее"), by key sequence."""
     trie = PhraseTrie()
@@ -249,7 +311,7 @@ def date_phrases() -> PhraseTrie:
     return trie
 
 
-@lru_cache(maxsize=1)
+@_table
 def date_words() -> dict[str, str]:
     """Key of a date word (season, part, relative, open bound ...) -> meaning.
 
@@ -261,4 +323,13 @@ def date_words() -> dict[str, str]:
         if out.get(k, r["meaning"]) != r["meaning"]:
             raise ValueError(f"date_words.csv: {r['word']!r} means both {out[k]!r} and {r['meaning']!r}")
         out[k] = r["meaning"]
+    return out
+
+
+@_table
+def person_nouns() -> dict[str, str]:
+    """Key of a noun of persons or relatives -> its lemma (kin_nouns.csv, person_nouns.csv)."""
+    out = {r["lemma"]: r["lemma"] for r in read_table("kin_nouns.csv", ("lemma", "language", "source"), ("lemma", "source"))}
+    for r in read_table("person_nouns.csv", ("noun", "lemma", "language", "source"), ("noun", "lemma", "source")):
+        out[key(r["noun"])] = key(r["lemma"])
     return out

@@ -40,7 +40,7 @@ from functools import lru_cache
 
 from . import _vocab
 from ._numbers import Expression, Refusal, find_expressions, misstatement, month_keys, token_options
-from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, key, mixed_case, read_table, tokenize
+from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, mixed_case, tokenize
 
 QUALIFIERS = _vocab.COUNT_QUALIFIERS
 
@@ -90,13 +90,6 @@ _YEAR_PREPOSITIONS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _person_nouns() -> dict[str, str]:
-    """Key of a noun of persons or relatives -> its lemma (kin_nouns.csv, person_nouns.csv)."""
-    out = {r["lemma"]: r["lemma"] for r in read_table("kin_nouns.csv", ("lemma", "language", "source"), ("lemma", "source"))}
-    for r in read_table("person_nouns.csv", ("noun", "lemma", "language", "source"), ("noun", "lemma", "source")):
-        out[key(r["noun"])] = key(r["lemma"])
-    return out
 
 
 def _is_month(tok: Token, text_mixed: bool) -> bool:
@@ -189,7 +182,7 @@ def _noun_number(tok: Token, opts: tuple[str, ...], nouns: dict[str, str], lang:
 def _enumeration(tokens: list[Token], options: list[tuple[str, ...]], exprs: list[Expression], lang: str | None) -> Count | None:
     """Sum of a coordinated list of persons or relatives ("two women and three men",
     "his father, two brothers, and a nephew"), with its parts."""
-    nouns = _person_nouns()
+    nouns = _vocab.person_nouns()
     by_end = {e.end: e for e in exprs}
     items: list[tuple[str, int]] = []
     last_end = -1

@@ -59,9 +59,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import _vocab
-from ._date_grammar import _FILLERS, _RANGE_JOINERS, _SPAN_FILLERS, Atoms, Partial
+from ._date_grammar import _RANGE_JOINERS, _SPAN_FILLERS, Atoms, Partial
 from ._numbers import Refusal, token_options
-from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, is_cyrillic, tokenize
+from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, tokenize
 
 PRECISIONS = _vocab.DATE_PRECISIONS
 
@@ -170,7 +170,8 @@ class _Parser(Atoms):
         if k < self.n and self.key_in(k, _RANGE_JOINERS):
             joiner = self.t[k].key
             if joiner not in {"and", "и", "і", "та"} or open_kind == "between":
-                return self.atom(k + 1, year_context=True)
+                after = k + 2 if k + 1 < self.n and self.t[k + 1].key in {"to", "until"} else k + 1  # "through to"
+                return self.atom(after, year_context=True)
             if open_kind not in ("since", "from"):
                 return None
         if open_kind in ("since", "from"):

@@ -393,6 +393,9 @@ class _Resolver:
 
 
 def _pick_town(towns: list[Entry], named_regions: set[str]) -> Entry | None:
+    # A town's own name beats another town's alternate spelling ("Melekhovo" is the
+    # village in Vladimir Oblast, not a variant of Melikhovo near Moscow).
+    towns = [t for t in towns if t.primary] or towns
     by_region: dict[str, Entry] = {}
     for t in sorted(towns, key=lambda t: (t.primary, t.population), reverse=True):
         by_region.setdefault(t.codes[0], t)
