@@ -102,11 +102,12 @@ class _Found:
     @property
     def amounts(self) -> tuple[float, float | None, str] | None:
         e = self.expr
+        if e.descending and e.low is not None:
+            return float(e.low), None, "exact"  # "$3,000-2,000": the first number as written; explain_money says why
         if e.qualifier == "range":
             if e.low is None or e.high is None:
                 return None
-            low, high = sorted((float(e.low), float(e.high)))  # a range written high to low: see explain_money
-            return low, high, "range"
+            return float(e.low), float(e.high), "range"
         value = e.best if e.best is not None else (e.low if e.low is not None else e.high)
         return (float(value), None, e.qualifier) if value is not None else None
 
