@@ -1,32 +1,120 @@
-"""Columnar helpers: compute once per distinct value, spread the result back to the rows.
+"""Compute once per distinct value, spread back to every row.
 
-Real columns repeat a few values many times (a million records hold some thousands of
-distinct phrases, a few dozen distinct regions). Every step that reads, checks or
-counts such a column does it once per distinct value (or distinct combination of
-values) and spreads the answer back to the rows with one array take. These are the
-helpers for that, shared by the cleaning step, the normalisers and the aggregations.
+Real columns repeat a few values many times ("about 300", "Chechnya", one publication
+date per source): the cleaning step, the aggregations and the normalisers all work on
+the distinct values (or distinct combinations of several columns) and spread the
+results back to the rows with one array take, so a million rows cost what their
+distinct values cost.
+
+    >>> d = distinct(["a", "b", None, "a"])
+    >>> d.values
+    ['a', 'b', None]
+    >>> d.codes.tolist()
+    [0, 1, 2, 0]
+    >>> d.map(lambda v: v and v.upper()).tolist()
+    ['A', 'B', None, 'A']
+    >>> distinct(["x", "x", "y"], [1, 2, 1]).values
+    [('x', 1), ('x', 2), ('y', 1)]
+
+Missing values (None, NaN, pandas NA/NaT) are one distinct value, ``None``, placed last.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+#: Largest product of distinct counts combined in one int64 code; past it the columns are
+#: combined two at a time (each step factorises again, so the codes stay small).
+_MAX_COMBINED = 1 << 62
 
-def distinct(*columns) -> tuple[np.ndarray, np.ndarray]:
-    """(code of each row's combination of values, the first row of each code).
 
-    Codes are numbered in order of first appearance; a missing value is a value of its
-    own. ``columns`` are equally long Series, arrays or lists.
+@dataclass(frozen=True)
+class Distinct:
+    """The distinct values of one column (or combinations of several) and where each row's is.
+
+    ``values[codes[i]]`` is row i's value (a tuple for several columns); ``len(values)``
+    is at most the number of rows.
     """
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        key, _ = pd.factorize(key * (len(uniques) + 1) + codes + 1)
-    _, first = np.unique(key, return_index=True)
-    return key, first
+
+    codes: np.ndarray  # int64, one per row
+    values: list
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def first(self) -> np.ndarray:
+        """The first row of each distinct value, in the order of ``values``."""
+        return np.unique(self.codes, return_index=True)[1]
+
+    def spread(self, results: Sequence[Any] | np.ndarray, dtype: Any = object) -> np.ndarray:
+        """The row-level array of per-distinct ``results`` (one per value, in order)."""
+        small = np.asarray(results, dtype=dtype) if dtype is not object else _object_array(results)
+        if len(small) != len(self.values):
+            raise ValueError(f"{len(small)} results for {len(self.values)} distinct values")
+        return small[self.codes]
+
+    def map(self, func: Callable[..., Any], dtype: Any = object) -> np.ndarray:
+        """``func`` of each distinct value (unpacked for several columns), spread to rows."""
+        results = [func(*v) for v in self.values] if self._several else [func(v) for v in self.values]
+        return self.spread(results, dtype)
+
+    _several: bool = False
+
+
+def _object_array(items: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):  # element by element: tuples and lists stay whole
+        out[i] = item
+    return out
+
+
+def _factorize_one(column: Any) -> tuple[np.ndarray, list]:
+    values = column if isinstance(column, (pd.Series, pd.Index, np.ndarray)) else _object_array(list(column))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    listed = [None if _missing(u) else (u.item() if isinstance(u, np.generic) else u) for u in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(listed), codes)
+        listed.append(None)
+    return codes, listed
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(value != value) or value is None  # NaN, NaT, pandas NA
+    except (TypeError, ValueError):
+        return False
+
+
+def distinct(*columns: Any) -> Distinct:
+    """The distinct values of a column, or distinct rows of several equally long columns.
+
+    Each column is anything ``pandas.factorize`` takes (Series, array, list).
+    """
+    if not columns:
+        raise ValueError("distinct() needs at least one column")
+    codes, values = _factorize_one(columns[0])
+    if len(columns) == 1:
+        return Distinct(codes, values)
+    combined: list[tuple] = [(v,) for v in values]
+    for column in columns[1:]:
+        other_codes, other_values = _factorize_one(column)
+        if len(other_codes) != len(codes):
+            raise ValueError(f"columns differ in length: {len(codes)} and {len(other_codes)} rows")
+        width = len(other_values)
+        if len(combined) * width >= _MAX_COMBINED:
+            raise ValueError("too many distinct combinations to code in 64 bits")
+        pair_codes, pair_uniques = _factorize_one(codes * width + other_codes)
+        combined = [combined[p // width] + (other_values[p % width],) for p in pair_uniques]
+        codes = pair_codes
+    return Distinct(codes, combined, _several=True)
 
 
 def pick(values, rows) -> list:

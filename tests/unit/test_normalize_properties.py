@@ -9,7 +9,7 @@ import pycountry
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from analysis.normalize import DateSpan, parse_count, parse_date, parse_money, resolve_place
+from analysis.normalize import AMOUNT_PER, DateSpan, explain_date, parse_count, parse_date, parse_money, resolve_place
 from analysis.normalize.places import regions
 
 # Words the parsers react to, so that generated phrases reach deep into the grammars
@@ -26,7 +26,9 @@ VOCAB = [
     "Kyiv", "Oblast", "district", "Perm", "Crimea", "occupied", "Uzbekistan", "Мелітополі",
     "Запорожской", "области", "Грозном", "North", "Caucasus", "SOS", "his", "father", "brothers",
     "nephew", "No.", "%", "16-year-old", "St.", "minus", "минус", "−", "COVID-19", "Su-25", "e", "UA-65", "RU-IN",
-    "UZ", "IN", "|",
+    "UZ", "IN", "|", "ago", "past", "quarter", "half", "second", "1990s", "2010-х", "полтора", "півтора", "миллиона",
+    "a month", "в месяц", "per person", "R", "women", "two", "three", "men", "no later than", "не позднее", "as far back as",
+    "Central Asia", "Volga", "ТОТ", "Бишкек", "Bishkek", "district", "районе", "петербургских", "2022-09", "Q3",
 ]
 NUMBERS = st.one_of(
     st.integers(min_value=0, max_value=10**7).map(str),
@@ -56,6 +58,8 @@ def test_count_never_raises_and_is_ordered(text):
         assert values, c
         assert values == sorted(values), c
         assert all(v >= 0 for v in values)
+        if c.breakdown:
+            assert sum(n for _, n in c.breakdown) == c.low == c.high
 
 
 @SETTINGS
@@ -68,8 +72,9 @@ def test_money_never_raises_and_is_ordered(text):
             assert m.amount <= m.amount_high
         if m.usd is not None and m.usd_high is not None:
             assert m.usd <= m.usd_high
-        for eq in m.stated_equivalents:
+        for eq in m.equivalents:
             assert eq.amount_high is None or eq.amount <= eq.amount_high
+        assert m.per is None or m.per in AMOUNT_PER
 
 
 @SETTINGS
@@ -80,6 +85,10 @@ def test_date_never_raises_and_is_ordered(text, reference):
         assert d.start is not None or d.end is not None
         if d.start is not None and d.end is not None:
             assert d.start <= d.end
+        assert (d.start is None) == (d.start_bound == "open")
+        assert (d.end is None) == (d.end_bound in ("open", "ongoing"))
+    span, refusal = explain_date(text, reference)
+    assert (span is None) != (refusal is None)
 
 
 @SETTINGS
@@ -90,7 +99,10 @@ def test_place_never_raises(text):
     codes = [(p.code, p.locality) for p in places]
     assert len(codes) == len(set(codes))
     for p in places:
-        assert p.code == p.country or p.code.startswith(p.country + "-")
+        if p.group:
+            assert p.members and set(p.country.split("|")) == {m[:2] for m in p.members}
+        else:
+            assert p.code == p.country or p.code.startswith(p.country + "-")
 
 
 # ---- the rules against misread numbers, over many numbers ----------------------------------

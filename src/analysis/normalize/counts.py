@@ -9,12 +9,17 @@ Conventions (codebook vocabulary ``count_qualifier``):
 - ``approximately``: "about 300", "около 300 человек" -> best only.
 - ``up_to``: "up to 50", "as many as 50" -> high only.
 - ``range``: "300-350", "between 300 and 350" -> low and high, no best.
-- Vague quantities (quantity_words.csv): "several" -> at least 3 (more than two);
-  "a few" -> at least 2; "dozens" -> at least 24; "hundreds" -> at least 200;
-  "thousands" -> at least 2,000; "a dozen" -> about 12; Russian and Ukrainian
-  equivalents alike.
-- A coordinated list of relatives is summed: "his father, two brothers, and a nephew"
-  -> 4 exact.
+- Vague quantities are documented ranges (quantity_words.csv): "several" -> 3 to 9;
+  "a few" -> 2 to 5; "dozens" -> 24 to 99; "hundreds" -> 200 to 999; "thousands" ->
+  2,000 to 9,999; "several hundred" -> 300 to 900; "a dozen" -> about 12; Russian and
+  Ukrainian equivalents alike ("десятки", "кілька сотень"). After a qualifier, "сотни"
+  and "тысячи" are one hundred and one thousand ("около тысячи", "близько сотні").
+  Numerals number-parser lacks: "полтора десятка" 15, "более полусотни" at least 50,
+  "about a thousand" about 1,000 (number_words.csv).
+- A coordinated list of persons or relatives is summed, and its parts kept in
+  ``breakdown``: "two women and three men" -> 5 exact, (("women", 2), ("men", 3));
+  "his father, two brothers, and a nephew" -> 4 exact (kin_nouns.csv,
+  person_nouns.csv).
 - Numbers that are not head-counts are skipped: ages ("aged 18 to 50", "16-year-old"),
   durations ("four years"), years ("in 2023", "born in 1994-2006"), days of a date
   ("7 April"), money ("1.5 million rubles", "$17,000"), percentages, numbers after "No."
@@ -34,20 +39,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import _vocab
-from ._numbers import Expression, find_expressions, month_keys, token_options
-from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, mixed_case, read_table, tokenize
+from ._numbers import Expression, Refusal, find_expressions, misstatement, month_keys, token_options
+from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, mixed_case, tokenize
 
-QUALIFIERS = ("exact", "at_least", "approximately", "up_to", "range")
+QUALIFIERS = _vocab.COUNT_QUALIFIERS
 
 
 @dataclass(frozen=True)
 class Count:
-    """A head-count: bounds and best estimate (persons), and how the source put it."""
+    """A head-count: bounds and best estimate (persons), and how the source put it.
+
+    ``breakdown`` holds the parts of a count the text gives as a sum ("two women and
+    three men": (("women", 2), ("men", 3))), each the noun as written and its number.
+    """
 
     low: int | None
     best: int | None
     high: int | None
     qualifier: str
+    breakdown: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.qualifier not in QUALIFIERS:
@@ -80,9 +90,6 @@ _YEAR_PREPOSITIONS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _kin_lemmas() -> frozenset[str]:
-    return frozenset(r["lemma"] for r in read_table("kin_nouns.csv", ("lemma", "language", "source"), ("lemma", "source")))
 
 
 def _is_month(tok: Token, text_mixed: bool) -> bool:
@@ -151,36 +158,44 @@ def _identifier(tokens: list[Token], i: int) -> bool:
     return before.text == "-" and not before.spaced and i >= 2 and tokens[i - 2].kind == "word"
 
 
-def _misstated(expr: Expression) -> bool:
-    """True when the number is no head-count as written: negative, a range written high
-    to low, or a number of persons that is not whole."""
-    return expr.negative or expr.descending or not expr.whole
-
-
 def _as_int(value: float | None) -> int | None:
     if value is None:
         return None
     return int(round(value))
 
 
-def _kin_sum(tokens: list[Token], options: list[tuple[str, ...]], exprs: list[Expression], lang: str | None) -> Count | None:
-    """Sum of a coordinated list of relatives ("his father, two brothers, and a nephew")."""
-    kin = _kin_lemmas()
+def _noun_number(tok: Token, opts: tuple[str, ...], nouns: dict[str, str], lang: str | None) -> str | None:
+    """'sing' or 'plur' when the token is a noun of persons or relatives, else None."""
+    if tok.kind != "word":
+        return None
+    if is_cyrillic(tok.text):
+        if not any(k in nouns for k in opts):
+            return None
+        return "plur" if "plur" in grammemes(tok.text, lang) else "sing"
+    if tok.key in nouns:
+        return "plur" if nouns[tok.key] != tok.key else "sing"
+    if tok.key.endswith("s") and tok.key[:-1] in nouns:
+        return "plur"
+    return None
+
+
+def _enumeration(tokens: list[Token], options: list[tuple[str, ...]], exprs: list[Expression], lang: str | None) -> Count | None:
+    """Sum of a coordinated list of persons or relatives ("two women and three men",
+    "his father, two brothers, and a nephew"), with its parts."""
+    nouns = _vocab.person_nouns()
     by_end = {e.end: e for e in exprs}
-    items: list[int] = []
+    items: list[tuple[str, int]] = []
     last_end = -1
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        k_opts = options[i]
-        singular_key = tok.key[:-1] if tok.key.endswith("s") and not is_cyrillic(tok.text) else None
-        is_kin = tok.kind == "word" and (any(k in kin for k in k_opts) or (singular_key in kin if singular_key else False))
-        if not is_kin:
+        number = _noun_number(tok, options[i], nouns, lang)
+        if number is None:
             i += 1
             continue
-        plural = (singular_key in kin and tok.key not in kin) if singular_key else ("plur" in grammemes(tok.text, lang))
+        plural = number == "plur"
         expr = by_end.get(i)
-        if expr is not None and _misstated(expr):
+        if expr is not None and misstatement(expr) is not None:
             return None  # "-2 brothers": read (and refused) as a number below
         if expr is not None and expr.qualifier == "exact":
             n = _as_int(expr.best)
@@ -194,50 +209,68 @@ def _kin_sum(tokens: list[Token], options: list[tuple[str, ...]], exprs: list[Ex
             gap = [t.key for t in tokens[last_end:start]]
             if not gap or any(g not in {",", "and", "и", "і", "та", "й", "&", ";"} for g in gap):
                 break  # not the same list
-        items.append(n or 0)
+        items.append((tok.key, n or 0))
         last_end = i + 1
         i += 1
     if len(items) >= 2:
-        total = sum(items)
-        return Count(total, total, total, "exact")
+        total = sum(n for _, n in items)
+        return Count(total, total, total, "exact", tuple(items))
     return None
 
 
+ACCEPTED = ("a phrase with a head-count such as 'six men', 'at least 7', 'approximately 300', '300-350', "
+            "or a number in 'value'")
+
+
 @lru_cache(maxsize=CACHE_SIZE)
-def _parse_count(text: str) -> Count | None:
+def _read_count(text: str) -> tuple[Count | None, Refusal | None]:
     tokens = tokenize(text)
     if not tokens:
-        return None
+        return None, Refusal("cannot read a number", ACCEPTED)
     lang = cyrillic_language(text)
     options = token_options(tokens, lang)
     exprs = find_expressions(tokens, options, lang, descending=True)
-    kin = _kin_sum(tokens, options, exprs, lang)
-    if kin is not None:
-        return kin
+    listed = _enumeration(tokens, options, exprs, lang)
+    if listed is not None:
+        return listed, None
     text_mixed = mixed_case(text)
     for expr in exprs:
         if _excluded(expr, tokens, options, text_mixed):
             continue
-        if _misstated(expr):
-            return None  # not the next number instead: "between 50 and 10" is not 10
+        wrong = misstatement(expr)
+        if wrong is not None:
+            return None, wrong  # not the next number instead: "between 50 and 10" is not 10
         values = [_as_int(v) for v in (expr.low, expr.best, expr.high)]
         if all(v is None for v in values) or any(v is not None and v < 0 for v in values):
             continue
-        return Count(values[0], values[1], values[2], expr.qualifier)
-    return None
+        return Count(values[0], values[1], values[2], expr.qualifier), None
+    return None, Refusal("cannot read a number", ACCEPTED)
+
+
+def explain_count(text: object) -> tuple[Count | None, Refusal | None]:
+    """(the head-count a phrase states, None) or (None, why it gives none): "a negative
+    number", "the lower bound is above the upper bound (50 > 10)", "not a whole number
+    of persons", "cannot read a number".
+
+    >>> explain_count("between 50 and 10")[1].reason
+    'the lower bound is above the upper bound (50 > 10)'
+    """
+    value = as_text(text)
+    if value is None:
+        return None, Refusal("cannot read a number", ACCEPTED)
+    return _read_count(value)
 
 
 def parse_count(text: object) -> Count | None:
     """The head-count a phrase states, or None when it states none.
 
     >>> parse_count("approximately 300 Ukrainian men")
-    Count(low=None, best=300, high=None, qualifier='approximately')
+    Count(low=None, best=300, high=None, qualifier='approximately', breakdown=())
     >>> parse_count("at least seven such cases")
-    Count(low=7, best=7, high=None, qualifier='at_least')
+    Count(low=7, best=7, high=None, qualifier='at_least', breakdown=())
     >>> parse_count("aged 18 to 50") is None
     True
     >>> parse_count("between 50 and 10") is None
     True
     """
-    value = as_text(text)
-    return None if value is None else _parse_count(value)
+    return explain_count(text)[0]

