@@ -52,7 +52,13 @@ class Reference:
 
     def region_properties(self) -> tuple[dict, ...]:
         """The ``properties`` of every region of the boundaries file (raises OSError/ValueError/KeyError)."""
-        return _features(*_stamp(self.boundaries_path))
+        return boundary_properties(self.boundaries_path)
+
+    def gazetteer(self):
+        """The place resolver's gazetteer of these boundaries (built once, cached on disk)."""
+        from .normalize import gazetteer_for
+
+        return gazetteer_for(self.directory)
 
     def region_status(self, problems: list[Problem] | None = None, root: Path | None = None) -> dict[str, tuple[str, str]]:
         """ISO 3166-2 code -> (English name, occupation status).
@@ -132,6 +138,11 @@ class Reference:
         gdf = gpd.read_file(path)
         gdf["iso_a2"] = gdf["iso_a2"].astype("string")
         return gdf
+
+
+def boundary_properties(path: Path | str) -> tuple[dict, ...]:
+    """The ``properties`` of every feature of a boundaries GeoJSON, parsed once per version of the file."""
+    return _features(*_stamp(Path(path)))
 
 
 def _stamp(path: Path) -> tuple[Path, int, int]:

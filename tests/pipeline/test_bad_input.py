@@ -435,7 +435,7 @@ CASES = [
          message="no place recognised", accepted="a first-level region of Russia or Ukraine"),
     Case("unknown-region-code", replace(INSIDER, "      phrase: in Chechnya\n      quote: six men", "      phrase: in Chechnya\n      value: RU-XX\n      quote: six men"),
          INSIDER, at="    place:\n      phrase: in Chechnya\n      value: RU-XX", record="R011", field="place", value="RU-XX",
-         message="no place recognised", accepted="an ISO 3166-2 code"),
+         message="RU-XX is not an ISO 3166-2 code of the boundaries", accepted="or ISO codes"),
     Case("region-code-in-value-accepted", replace(INSIDER, "      phrase: in Chechnya\n      quote: six men", "      phrase: in Chechnya\n      value: RU-IN\n      quote: six men"),
          ok=True, check=region_of_r011("RU-IN", "Republic of Ingushetia")),
     Case("unknown-victim-group", replace(INSIDER, "    victim_group: [lgbtq_people]\n    perpetrator: [chechen_security_forces]\n    coercion: [raid",

@@ -58,18 +58,18 @@ def run(
     """Build the dataset. Raises BuildError listing every problem; writes only on success."""
     today = today or current_date()
     problems: list[Problem] = []
-    helper = Helper.for_archive(raw_dir)
+    reference = Reference(reference_dir)
+    helper = Helper.for_archive(raw_dir, reference.boundaries_path)
     try:
         # load inputs
         sources, texts = load_sources(raw_dir, sources_dir, root, problems, today)
         raw = read_raw_records(raw_dir, root)
         problems.extend(raw.problems)
         return_free_memory()
-        reference = Reference(reference_dir)
         rates = reference.rates(problems, root)
         regions = reference.region_status(problems, root)
         # process
-        build = process(sources, texts, raw, rates, regions, today, problems, helper)
+        build = process(sources, texts, raw, rates, regions, today, problems, helper, _gazetteer(reference, regions))
         del raw, texts  # what the tables need is in them
         return_free_memory()
     finally:
@@ -90,8 +90,19 @@ def current_date() -> dt.date:
     return dt.date.fromisoformat(forced) if forced else dt.date.today()
 
 
+def _gazetteer(reference: Reference, regions: dict):
+    """The place resolver's gazetteer of the build's boundaries (None when they cannot be read:
+    that is a problem reported already, and nothing is written)."""
+    if not regions:
+        return None
+    try:
+        return reference.gazetteer()
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def process(sources: pd.DataFrame, texts: dict[str, str], raw: RawRecords, rates: dict, regions: dict[str, tuple[str, str]],
-            today: dt.date, problems: list[Problem], helper: Helper | None = None) -> Build | None:
+            today: dt.date, problems: list[Problem], helper: Helper | None = None, gazetteer=None) -> Build | None:
     """Check and normalise the records and assemble the published tables.
 
     Each check runs over all records at once (a column at a time; each distinct phrase is
@@ -100,10 +111,10 @@ def process(sources: pd.DataFrame, texts: dict[str, str], raw: RawRecords, rates
     problem was found anywhere. The archived texts are released once the quotes are
     found (``texts`` is emptied).
     """
-    norm = Normalisers()
+    norm = Normalisers(gazetteer)
     source_dates = {r.source_id: (parse_iso_date(r.published_date), r.published_precision) for r in sources.itertuples()}
     c = check_records(raw, source_dates, today)
-    pending = request_phrase_readings(c, norm, helper, regions)
+    pending = request_phrase_readings(c, norm, helper)
     amounts = check_money(c, norm)
     # The quotes and phrases are queued: the tables need only a few of the records' columns.
     raw.records = raw.records[[col for col in raw.records.columns if col in ASSEMBLED_COLUMNS]]

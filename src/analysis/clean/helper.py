@@ -23,12 +23,12 @@ class Helper:
     with two cores the build takes the time of one of the two halves, not of both.
     """
 
-    def __init__(self):
+    def __init__(self, boundaries: Path):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        self.pool.submit(warm_up)
+        self.pool.submit(warm_up, str(boundaries))
 
     def submit(self, fn, *args):
         return self.pool.submit(fn, *args)
@@ -37,7 +37,7 @@ class Helper:
         self.pool.shutdown(cancel_futures=True)
 
     @classmethod
-    def for_archive(cls, raw_dir: Path) -> Helper | None:
+    def for_archive(cls, raw_dir: Path, boundaries: Path) -> Helper | None:
         """A helper when the record files are large enough to repay its start (and the system can fork)."""
         import multiprocessing
 
@@ -47,8 +47,7 @@ class Helper:
             size = sum(e.stat().st_size for e in os.scandir(raw_dir / "incidents") if e.is_file())
         except OSError:
             return None
-        return cls() if size >= HELPER_MIN_RAW_BYTES else None
-
+        return cls(boundaries) if size >= HELPER_MIN_RAW_BYTES else None
 
 
 def return_free_memory() -> None:

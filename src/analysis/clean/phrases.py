@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ..codebook import PHRASE_KEYS, VOCABULARIES
 from ..columnar import among, as_text, distinct, pick
-from .readings import ACCEPTED, read_money, request_readings
+from .readings import read_money, request_readings
 
 #: Head-counts a record may carry (the persons affected, and how many of them were sent or killed).
 COUNT_FIELDS = ("persons", "sent_to_war", "killed")
@@ -36,7 +36,7 @@ class Pending:
     valued: list  # (row, phrase, value, publication) of the rows whose text is a coder's value, to check once read
 
 
-def request_phrase_readings(c, norm, helper, regions: dict) -> dict[str, Pending]:
+def request_phrase_readings(c, norm, helper) -> dict[str, Pending]:
     """Check each phrase key of the coded records, queue its quotes and ask for its readings."""
     publications, publication = _publications(c)
     pending = {}
@@ -60,7 +60,7 @@ def request_phrase_readings(c, norm, helper, regions: dict) -> dict[str, Pending
                      zip(pick(text, first), is_value[first].tolist(), is_context[first].tolist())]
         kind = "date" if key == "date" else "place" if key in PLACE_FIELDS else "count"
         valued = np.flatnonzero(is_value)
-        pending[key] = Pending(rows, codes, request_readings(kind, items, norm, helper, regions, c.today),
+        pending[key] = Pending(rows, codes, request_readings(kind, items, norm, helper, c.today),
                                list(zip(valued.tolist(), pick(c.recs[f"{key}_phrase"], rows[valued]), pick(text, valued),
                                         [publications[i] if i >= 0 else (None, None) for i in publication[rows[valued]]])))
     return pending
@@ -127,7 +127,7 @@ def check_money(c, norm) -> list[tuple[int, str, object]]:
     m_phrase = money["phrase"]
     no_phrase = m_coded & ~m_phrase.notna().to_numpy()
     c.found.add("money", no_phrase, "money", "an amount without its phrase", line=money["_line"], pos=money["_index"], sub=m_sub,
-                accepted=ACCEPTED["money"])
+                accepted="an amount with a currency such as '1.5 million rubles (over $17,000)', '$2,000', '500 EUR'")
     m_given = m_coded & ~no_phrase
     purpose = money["purpose"].fillna("payment")
     c.found.add("money", m_given & ~among(purpose, VOCABULARIES["purpose"]), "money.purpose", "not an allowed purpose",
@@ -139,13 +139,35 @@ def check_money(c, norm) -> list[tuple[int, str, object]]:
                  pc.coalesce(quote, phrase), phrase=pc.if_else(quote.is_valid(), phrase, pa.scalar(None, pa.large_string())),
                  line=money["_line"].to_numpy()[m_rows], sub=m_sub.to_numpy()[m_rows] + 2)
     d = distinct(m_phrase.iloc[m_rows])
-    codes, first = d.codes, d.first
-    results = [read_money(norm, p) for p in pick(m_phrase, m_rows[first])]
-    failed = np.array([r[0] is not None for r in results] + [False], dtype=bool)[codes]
-    c.found.add("money", m_rows[failed], "money", [results[k][0][0] for k in codes[failed]],
-                value=[results[k][0][2] for k in codes[failed]], accepted=[results[k][0][1] for k in codes[failed]],
-                line=money["_line"], pos=money["_index"], sub=m_sub + 4)
-    return [(int(m_pos[r]), p, results[k][1]) for r, k, p in zip(m_rows[~failed], codes[~failed], pick(purpose, m_rows[~failed]))]
+    results = [read_money(norm, p) for p in pick(m_phrase, m_rows[d.first])]
+    readings = _in_their_currency([results[k] for k in d.codes], norm, m_pos[m_rows], m_phrase.iloc[m_rows], money["quote"].iloc[m_rows])
+    failed = np.array([r[0] is not None for r in readings], dtype=bool)
+    c.found.add("money", m_rows[failed], "money", [r[0][0] for r in readings if r[0]], value=[r[0][2] for r in readings if r[0]],
+                accepted=[r[0][1] for r in readings if r[0]], line=money["_line"], pos=money["_index"], sub=m_sub + 4)
+    return [(int(m_pos[r]), p, reading[1]) for r, p, reading in
+            zip(m_rows[~failed], pick(purpose, m_rows[~failed]), (r for r in readings if r[0] is None))]
+
+
+def _in_their_currency(readings: list, norm, records: np.ndarray, phrases: pd.Series, quotes: pd.Series) -> list:
+    """The readings of the amounts, those that name no currency read in their record's currency:
+    the one currency the record's other amounts, or the amount's own quote, name
+    ("400–450 тысяч" where the quote says рублей). With none or several, they stay refused."""
+    unnamed = [i for i, r in enumerate(readings) if r[1] is None and r[0][0].startswith("cannot read an amount")]
+    if not unnamed:
+        return readings
+    named: dict[int, set] = {}
+    for p, r in zip(records.tolist(), readings):
+        if r[1] is not None and r[1].currency_stated:
+            named.setdefault(p, set()).add(r[1].currency)
+    out = list(readings)
+    for i, phrase, quote in zip(unnamed, pick(phrases, unnamed), pick(quotes, unnamed)):
+        currencies = set(named.get(int(records[i]), set()))
+        quoted = norm.money(quote)[0] if quote else None
+        if quoted is not None and quoted.currency_stated:
+            currencies.add(quoted.currency)
+        if len(currencies) == 1:
+            out[i] = read_money(norm, phrase, currencies.pop())
+    return out
 
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -165,7 +187,7 @@ def check_value_against_phrase(c, key: str, valued: list, norm) -> None:
 
 
 def _count_contradiction(norm, phrase: str, value: str) -> str | None:
-    said, meant = norm.count(phrase), norm.count(value)
+    said, meant = norm.count(phrase)[0], norm.count(value)[0]
     if said is None or meant is None:
         return None
     (a, b), (x, y) = _interval(said), _interval(meant)
@@ -186,7 +208,7 @@ def _shown(a: float, b: float) -> str:
 
 def _date_contradiction(norm, phrase: str, value: str, publication) -> str | None:
     years = sorted({int(y) for y in _YEAR.findall(phrase)})
-    span = norm.date(value, publication) if years else None
+    span = norm.date(value, publication)[0] if years else None
     if span is None or span.start is None:
         return None
     last = span.end.year if span.end is not None else 9999

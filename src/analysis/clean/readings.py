@@ -1,34 +1,30 @@
 """Readings of the phrases: each distinct date, place, count or amount read once.
 
 A reading is ``(problem, value)``: ``problem`` is None or (message, accepted, shown value)
-for the coder, ``value`` what the normaliser read. The checks that need the record (its
-kind, its source's publication date) are applied here to the distinct phrase with those
-facts, so a million records cost what their distinct phrases cost.
+for the coder, ``value`` what the normaliser read. The normalisers say why they refuse a
+phrase (``explain_*``: a negative number, a range written high to low, a day the calendar
+lacks); the checks that need the record (its kind, its source's publication date, today)
+are applied here to the distinct phrase with those facts, so a million records cost what
+their distinct phrases cost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-
-from .misread import ISO_DATE_RE, is_calendar_date, misread, reversed_span, written_numbers
 
 #: Persons above this in one incident are refused as absurd (context figures are exempt:
 #: a population of migrants may be millions).
 MAX_PERSONS_PER_INCIDENT = 1_000_000
-ACCEPTED = {
-    "date": "a date phrase such as '7 April 2025', 'early September 2022', 'in the fall of 2024', "
-    "'between October 31 and December 31, 2024', 'since March 2023', or a coder value in those forms",
-    "place": "a first-level region of Russia or Ukraine, a town, or a country, by name (e.g. 'Chechnya', "
-    "'Zaporizhzhia', 'occupied Crimea', 'Novosibirsk', 'Uzbekistan'), or an ISO 3166-2 code in 'value'",
-    "count": "a phrase with a head-count such as 'six men', 'at least 7', 'approximately 300', '300-350', "
-    "or a number in 'value'; leave the key out when the source gives no number",
-    "money": "an amount with a currency such as '1.5 million rubles (over $17,000)', '$2,000', '500 EUR'",
-}
+#: What the money checks accept when an amount names no currency the normaliser knows.
+CURRENCY_ACCEPTED = "an ISO 4217 currency (RUB, USD, EUR, UAH, ...)"
+#: The refusal of a count phrase that holds no number at all ("several members" is read;
+#: "the men" is not): the count is unknown, as when the key is left out.
+NO_NUMBER = "cannot read a number"
 
 
 class Normalisers:
-    """The normalisers, each phrase parsed once (real archives repeat phrases a lot).
+    """The normalisers, each phrase parsed once (real archives repeat phrases a lot), with the
+    gazetteer of the build's reference boundaries.
 
     The normalisers promise never to raise. Should one break that promise on some text,
     the text reads as "no value" (which the checks report with its file, record and
@@ -36,19 +32,17 @@ class Normalisers:
     end the build with a traceback that names none of them.
     """
 
-    def __init__(self):
+    def __init__(self, gazetteer=None):
         from .. import normalize
 
         self.n = normalize
-        self._count: dict = {}
-        self._date: dict = {}
-        self._place: dict = {}
-        self._money: dict = {}
+        self.gazetteer = gazetteer
+        self._cache: dict = {}
         self._failed: dict[str, str] = {}
 
-    def _parse(self, cache: dict, key, text: str, parse, empty=None):
+    def _parse(self, key, text: str, parse, empty):
         try:
-            return cache[key]
+            return self._cache[key]
         except KeyError:
             pass
         try:
@@ -56,7 +50,7 @@ class Normalisers:
         except Exception as e:  # noqa: BLE001 - reported as a problem of the record, see why()
             self._failed[text] = f"{type(e).__name__}: {e}"
             r = empty
-        cache[key] = r
+        self._cache[key] = r
         return r
 
     def why(self, text: str) -> str:
@@ -64,46 +58,21 @@ class Normalisers:
         return f" (the normaliser failed on it: {self._failed[text]})" if text in self._failed else ""
 
     def count(self, text: str):
-        return self._parse(self._count, text, text, lambda: self.n.parse_count(text))
+        """(Count or None, Refusal or None)."""
+        return self._parse(("count", text), text, lambda: self.n.explain_count(text), (None, None))
 
     def date(self, text: str, reference: dt.date | None):
-        return self._parse(self._date, (text, reference), text, lambda: self.n.parse_date(text, reference=reference))
+        return self._parse(("date", text, reference), text, lambda: self.n.explain_date(text, reference=reference), (None, None))
 
     def place(self, text: str):
-        return self._parse(self._place, text, text, lambda: tuple(self.n.resolve_place(text)), empty=())
+        """(tuple of places, Refusal or None)."""
+        def read():
+            places, why = self.n.explain_place(text, gazetteer=self.gazetteer)
+            return tuple(places), why
+        return self._parse(("place", text), text, read, ((), None))
 
-    def money(self, text: str):
-        return self._parse(self._money, text, text, lambda: self.n.parse_money(text))
-
-
-_ISO_CODES_RE = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?(?:\s*[,;|]\s*[A-Z]{2}(?:-[A-Z0-9]{1,3})?)*")
-
-
-def places_from_codes(text: str, regions: dict[str, tuple[str, str]]):
-    """Places for a coder's value written as ISO codes ("RU-CE", "UA-65, UA-23", "UZ").
-
-    None when the text is not a list of codes (the normaliser reads it instead); an empty
-    list when a code is unknown, which is reported like an unknown place name.
-    """
-    if not _ISO_CODES_RE.fullmatch(text.strip()):
-        return None
-    import pycountry
-
-    from ..normalize import Place
-
-    places = []
-    for code in re.split(r"\s*[,;|]\s*", text.strip()):
-        if "-" in code:
-            if code not in regions:
-                return []
-            name, status = regions[code]
-            places.append(Place(code, name, code[:2], None, status))
-        else:
-            country = pycountry.countries.get(alpha_2=code)
-            if country is None:
-                return []
-            places.append(Place(code, country.name, code))
-    return places
+    def money(self, text: str, currency: str | None = None):
+        return self._parse(("money", text, currency), text, lambda: self.n.explain_money(text, currency=currency), (None, None))
 
 
 def period_end(d: dt.date, precision: str) -> dt.date:
@@ -123,23 +92,19 @@ def known_currency(code: str | None) -> bool:
     return pycountry.currencies.get(alpha_3=code) is not None
 
 
+def _refused(norm, why, text: str, fallback: str, accepted: str):
+    """A problem from a normaliser's refusal (or its failure)."""
+    reason = why.reason if why is not None else fallback
+    return (reason + norm.why(text), why.accepted if why is not None else accepted, text), None
+
+
 # ---- readings of one distinct phrase: (problem, value); problem is (message, accepted, shown value)
 
 
 def read_date(norm, text: str, pub_date: dt.date | None, pub_precision: str, today: dt.date):
-    span = norm.date(text, pub_date)
-    invalid = [m.group() for m in ISO_DATE_RE.finditer(text) if not is_calendar_date(*m.groups())]
-    if invalid:
-        return (f"{invalid[0]} is not a date of the calendar", "a real date, YYYY-MM-DD or e.g. '7 April 2025'", text), None
+    span, why = norm.date(text, pub_date)
     if span is None:
-        ends = reversed_span(norm, text, pub_date)
-        if ends:
-            a, b = ends
-            return (f"the end date is before the start date ({a.start.isoformat()} > {b.end.isoformat()})",
-                    "a span whose start comes first, e.g. 'between 1 and 30 September 2022'", text), None
-        return ("cannot read a date" + norm.why(text), ACCEPTED["date"], text), None
-    if span.start and span.end and span.start > span.end:
-        return ("the end date is before the start date", "a span whose start comes first", text), None
+        return _refused(norm, why, text, "cannot read a date", "a date phrase such as '7 April 2025' or 'in the fall of 2024'")
     if (span.start and span.start > today) or (span.end and span.end > today and span.precision == "day"):
         return (f"in the future (today is {today.isoformat()})", "a date that has happened", text), None
     if pub_date and span.start and span.start > period_end(pub_date, pub_precision):
@@ -149,76 +114,68 @@ def read_date(norm, text: str, pub_date: dt.date | None, pub_precision: str, tod
     if end and pub_date and end > period_end(pub_date, pub_precision):
         # A source cannot report events after it was published: clip the span.
         end = period_end(pub_date, pub_precision)
-    return None, (span.start, end, span.precision)
+    return None, (span.start, end, span.precision, span.start_bound, span.end_bound)
 
 
-def read_place(norm, text: str, is_value: bool, regions: dict[str, tuple[str, str]]):
-    places = places_from_codes(text, regions) if is_value else None
-    if places is None:
-        places = norm.place(text)
+def read_place(norm, text: str, is_value: bool):
+    places, why = norm.place(text)
     if not places:
-        return ("no place recognised" + norm.why(text), ACCEPTED["place"], text), ()
-    return None, tuple(places)
+        return _refused(norm, why, text, "no place recognised", "a region, a town or a country by name, or an ISO 3166-2 code")
+    return None, places
 
 
 def read_count(norm, text: str, is_value: bool, is_figure: bool, is_context: bool):
-    c = norm.count(text)
-    if c is None and (why := misread(text, written_numbers(text), False)):
-        # The normaliser refuses "-6", "2.5" or "between 60 and 6": say why.
-        return (*why, text), None
+    c, why = norm.count(text)
     if c is None:
-        # A figure must have a number; a count phrase without digits ("several members"
-        # the normaliser cannot read) is a count unknown, as when the key is left out.
-        if is_figure or is_value or any(ch.isdigit() for ch in text) or norm.why(text):
-            return (f"cannot read a {'figure' if is_figure else 'number'}{norm.why(text)}", ACCEPTED["count"], text), None
-        return None, None
+        # A figure must have a number; a count phrase without one ("the men") is a count
+        # unknown, as when the key is left out, unless it is a coder's value or has digits.
+        no_number = why is None or why.reason == NO_NUMBER
+        if no_number and not (is_figure or is_value or any(ch.isdigit() for ch in text) or norm.why(text)):
+            return None, None
+        if no_number:
+            return (f"cannot read a {'figure' if is_figure else 'number'}{norm.why(text)}",
+                    why.accepted if why else "a head-count such as 'six men' or 'at least 7'", text), None
+        return _refused(norm, why, text, NO_NUMBER, "")
     vals = [v for v in (c.low, c.best, c.high) if v is not None]
-    if any(v < 0 for v in vals):
-        return ("a negative count", "zero or more persons", text), None
-    if why := misread(text, frozenset(vals), c.qualifier == "range"):
-        return (*why, text), None
     if not is_context and any(v > MAX_PERSONS_PER_INCIDENT for v in vals):
         return (f"over {MAX_PERSONS_PER_INCIDENT:,} persons in one record is not plausible",
                 f"a count up to {MAX_PERSONS_PER_INCIDENT:,}; code a population as a context record", text), None
-    if c.low is not None and c.high is not None and c.low > c.high:
-        return ("the lower bound is above the upper bound", "low <= high", text), None
     return None, c
 
 
-def read_money(norm, phrase: str):
-    money = norm.money(phrase)
-    if money is None:
-        return ("cannot read an amount and currency" + norm.why(phrase), ACCEPTED["money"], phrase), None
-    if why := misread(phrase, frozenset({money.amount, money.amount_high} - {None}), money.qualifier == "range", whole=False):
-        return (*why, phrase), None
+def read_money(norm, phrase: str, currency: str | None = None):
+    money, why = norm.money(phrase, currency)
+    if money is None or why is not None:
+        return _refused(norm, why, phrase, "cannot read an amount and currency",
+                        "an amount with a currency such as '1.5 million rubles (over $17,000)'")
     if not known_currency(money.currency):
-        return ("unknown currency", "an ISO 4217 currency (RUB, USD, EUR, UAH, ...)", money.currency), None
+        return ("unknown currency", CURRENCY_ACCEPTED, money.currency), None
     return None, money
 
 
-def read_phrases(kind: str, items: list[tuple], regions: dict, today: dt.date | None = None, norm=None) -> list:
+def read_phrases(kind: str, items: list[tuple], today: dt.date | None = None, norm=None) -> list:
     """The readings of distinct phrases: dates (text, publication date, its precision), places
     (text, is a coder's value) or counts (text, is a coder's value, is a figure, is a context record)."""
     norm = norm or helper_normalisers()
     if kind == "date":
         return [read_date(norm, text, pub_date, pub_precision, today) for text, pub_date, pub_precision in items]
     if kind == "place":
-        return [read_place(norm, text, is_value, regions) for text, is_value in items]
+        return [read_place(norm, text, is_value) for text, is_value in items]
     return [read_count(norm, text, is_value, is_figure, is_context) for text, is_value, is_figure, is_context in items]
 
 
-def request_readings(kind: str, items: list[tuple], norm, helper, regions: dict, today: dt.date):
+def request_readings(kind: str, items: list[tuple], norm, helper, today: dt.date):
     """A function giving the readings of the phrases: read now, or by the helper process meanwhile."""
     if helper is None:
-        results = read_phrases(kind, items, regions, today, norm)
+        results = read_phrases(kind, items, today, norm)
         return lambda: results
-    future = helper.submit(read_phrases, kind, items, regions, today)
+    future = helper.submit(read_phrases, kind, items, today)
 
     def result():
         try:
             return future.result()
         except Exception:  # noqa: BLE001 - the helper died (killed, out of memory): read here instead
-            return read_phrases(kind, items, regions, today, norm)
+            return read_phrases(kind, items, today, norm)
 
     return result
 
@@ -227,11 +184,11 @@ _HELPER_NORMALISERS: list = []  # the helper process's normalisers (and their ca
 
 
 def helper_normalisers() -> Normalisers:
-    if not _HELPER_NORMALISERS:
-        _HELPER_NORMALISERS.append(Normalisers())
     return _HELPER_NORMALISERS[0]
 
 
-def warm_up() -> None:
-    helper_normalisers().place("Moscow")  # loads the gazetteer
+def warm_up(boundaries: str) -> None:
+    """Start the helper process's normalisers on the build's boundaries (loads the gazetteer)."""
+    from ..normalize import load_gazetteer
 
+    _HELPER_NORMALISERS[:] = [Normalisers(load_gazetteer(boundaries))]

@@ -19,7 +19,6 @@ only by the convenience functions when they are given none.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -202,11 +201,11 @@ def gazetteer_for(reference_dir: Path | str, cache_dir: Path | str | None = None
 
 def read_regions(path: Path) -> tuple[dict[str, Region], list[dict]]:
     """First-level units of a boundaries file, by ISO 3166-2 code (properties only)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from analysis.reference import boundary_properties
+
     out: dict[str, Region] = {}
     props = []
-    for feature in data["features"]:
-        p = feature["properties"]
+    for p in boundary_properties(path):
         status = p.get("occupation_status") or "not_occupied"
         if status not in OCCUPATION_STATUSES:
             raise ValueError(f"{path}: {p.get('iso_3166_2')}: occupation_status {status!r}; allowed: {', '.join(OCCUPATION_STATUSES)}")
