@@ -22,12 +22,12 @@ Missing values (None, NaN, pandas NA/NaT) are one distinct value, ``None``, plac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Largest product of distinct counts combined in one int64 code; past it the columns are
 #: combined two at a time (each step factorises again, so the codes stay small).
@@ -76,6 +76,8 @@ def _object_array(items: Sequence[Any]) -> np.ndarray:
 
 
 def _factorize_one(column: Any) -> tuple[np.ndarray, list]:
+    import pandas as pd
+
     values = column if isinstance(column, (pd.Series, pd.Index, np.ndarray)) else _object_array(list(column))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.int64)
@@ -120,6 +122,9 @@ def distinct(*columns: Any) -> Distinct:
 def pick(values, rows) -> list:
     """``values`` at ``rows`` as a list: a Series or an array is indexed, a list is taken
     as already one per row, anything else is one value for all (missing values are None)."""
+    import pandas as pd
+    import pyarrow as pa
+
     if isinstance(values, pd.Series):
         return pa.array(values.iloc[rows], from_pandas=True).to_pylist() if len(rows) else []
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
@@ -132,7 +137,12 @@ def pick(values, rows) -> list:
 
 
 def as_text(values) -> pa.Array:
-    """Text values (a Series, a list, an Arrow array) as an Arrow array of large strings."""
+    """Text values (a Series, a list, an Arrow array) as an Arrow array of large strings.
+
+    (pandas and pyarrow load on first use: the normalisers import this module, and a
+    coder's check that reads a few phrases should not pay for them.)"""
+    import pyarrow as pa
+
     array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
@@ -141,6 +151,10 @@ def as_text(values) -> pa.Array:
 
 def among(column, allowed) -> np.ndarray:
     """Whether each value is one of ``allowed`` (a missing value is not)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     allowed = allowed if isinstance(allowed, (pa.Array, pa.ChunkedArray, pd.Series)) else list(allowed)
     return pc.is_in(as_text(column), value_set=as_text(allowed)).fill_null(False).to_numpy(zero_copy_only=False)
 
@@ -150,6 +164,8 @@ def spread(values: list, codes: np.ndarray, dtype: str):
 
     ``dtype`` is a pandas dtype, or "date" for days (datetime64[ns]).
     """
+    import pandas as pd
+
     if dtype == "date":
         return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]").array.take(codes)
     return pd.array(values, dtype=dtype).take(codes)
@@ -157,6 +173,8 @@ def spread(values: list, codes: np.ndarray, dtype: str):
 
 def ranks(values: pa.Array) -> np.ndarray:
     """The rank of each text in sorted order (equal texts, equal ranks)."""
+    import pyarrow.compute as pc
+
     order = pc.sort_indices(values).to_numpy()
     ordered = values.take(order)
     new = np.ones(len(values), dtype=bool)
