@@ -57,6 +57,15 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "range": "The source gives a span (between two dates, early/mid/late month, since a date).",
         "unknown": "The source gives no usable date.",
     },
+    "date_bound": {
+        "exact": "The source states this bound: the first (or last) day of the period it names.",
+        "open": "The source states no bound on this side; the date is empty.",
+        "ongoing": "End only: still going on when the source was published ('since March'); the date is empty.",
+        "or_earlier": "Start only: already under way on this date, perhaps begun earlier ('as far back as March').",
+        "or_later": "End only: still under way on this date, perhaps ended later ('until at least June').",
+        "no_later_than": "End only: over by this date at the latest ('by June 2023', 'before 21 September').",
+        "no_earlier_than": "Start only: began on this date or later ('after 5 May', 'no earlier than').",
+    },
     "occupation_status": {
         "occupied": "Ukrainian territory fully occupied by Russia (Crimea, Sevastopol).",
         "partially_occupied": "Ukrainian oblast partly occupied by Russia since 2022 (Donetsk, Luhansk, Zaporizhzhia, Kherson).",
@@ -116,6 +125,13 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "bonus": "Money offered for signing up.",
         "fine": "A fine or penalty.",
         "payment": "Another payment.",
+    },
+    "amount_per": {
+        "month": "Paid or demanded every month (a salary).",
+        "year": "Every year.",
+        "week": "Every week.",
+        "day": "Every day.",
+        "person": "For each person (a bounty per recruit, a ransom per detainee).",
     },
     "usd_basis": {
         "bank_of_russia_rate": "Converted at the Bank of Russia's official rate in force on rate_date.",
@@ -223,6 +239,10 @@ INCIDENTS = Table(
         Field("date_start", "date", "First day the incident may have happened; empty when open or unknown."),
         Field("date_end", "date", "Last day the incident may have happened; empty when open or unknown."),
         Field("date_precision", "string", "How precisely the sources date the incident.", vocabulary="date_precision", nullable=False),
+        Field("date_start_bound", "string", "What kind of bound date_start is: exact, open (no start stated), or_earlier, no_earlier_than.",
+              vocabulary="date_bound", nullable=False),
+        Field("date_end_bound", "string", "What kind of bound date_end is: exact, open, ongoing (still going on when reported: "
+              "date_end is empty), or_later, no_later_than.", vocabulary="date_bound", nullable=False),
         Field("first_reported_date", "date", "Earliest publication date among the incident's sources (first day of the month or year when only that is known)."),
         Field("first_reported_precision", "string", "Precision of first_reported_date.", vocabulary="date_precision", nullable=False),
         Field("coded_date", "date", "Day the incident was (last) coded.", nullable=False),
@@ -230,6 +250,12 @@ INCIDENTS = Table(
         Field("region_code", "string", "ISO 3166-2 code(s) of the first-level region(s) where it happened; several when the source names several without a split.", multi=True, pattern=_REGION_PATTERN),
         Field("region_name", "string", "English name(s) of the region(s), in the order of region_code.", multi=True),
         Field("locality", "string", "Town or village named by the source, if any."),
+        Field("region_group", "string", "Named groups of regions or countries the sources give instead of one region "
+              "('the Volga region', 'Central Asia'): ids of src/analysis/data/place_groups.csv. region_code then holds "
+              "only the regions named on their own: a group is never taken for one of its members.", multi=True,
+              pattern=r"^[a-z][a-z0-9_]*$"),
+        Field("region_group_members", "string", "ISO codes of the members of the region_group(s), as place_groups.csv lists them.",
+              multi=True, pattern=_ISO_AREA_PATTERN),
         Field("occupation_status", "string", "Occupation status of each region, in the order of region_code.", vocabulary="occupation_status", multi=True),
         Field("origin_code", "string", "Where the victims came from, when that differs from where it happened (ISO 3166-1 or 3166-2).", multi=True, pattern=_ISO_AREA_PATTERN),
         Field("destination_region_code", "string", "Where victims were sent, if stated (ISO 3166-2 region, or ISO 3166-1 country when only the country is given).", multi=True, pattern=_ISO_AREA_PATTERN),
@@ -274,6 +300,10 @@ AMOUNTS = Table(
         Field("amount_high", "number", "Upper end of a range in the original currency; empty for a single amount.", minimum=0),
         Field("currency", "string", "ISO 4217 code of the original currency.", nullable=False, pattern=r"^[A-Z]{3}$"),
         Field("amount_qualifier", "string", "How the source qualifies the amount.", vocabulary="count_qualifier", nullable=False),
+        Field("amount_per", "string", "What the amount is per when it is not a lump sum ('200,000 rubles a month'); empty for a lump sum.",
+              vocabulary="amount_per"),
+        Field("currency_stated", "boolean", "False when the phrase names no currency and the amount is read in the currency "
+              "its record's other amounts or its quote name ('400-450 thousand' beside 'rubles').", nullable=False),
         Field("stated_usd", "number", "US-dollar equivalent the source itself states, if any.", unit="USD", minimum=0),
         Field("stated_usd_qualifier", "string", "How the source qualifies its dollar equivalent ('over $17,000' is at_least).", vocabulary="count_qualifier"),
         Field("amount_rub", "number", "Amount in roubles.", unit="RUB", minimum=0),
@@ -284,6 +314,27 @@ AMOUNTS = Table(
         Field("usd_basis", "string", "How amount_usd was obtained.", vocabulary="usd_basis"),
         Field("rate_date", "date", "Date whose Bank of Russia rate was used."),
         Field("rub_per_usd", "number", "Bank of Russia roubles per US dollar on rate_date.", unit="RUB/USD", minimum=0),
+    ),
+)
+
+EQUIVALENTS = Table(
+    name="equivalents",
+    title="Stated equivalents",
+    description=(
+        "Amounts in other currencies that a source states beside an amount ('1.5 million rubles (over $17,000)', "
+        "'€15,120'), in the order it states them, as written: never computed. The first dollar one is also "
+        "amounts.stated_usd."
+    ),
+    primary_key=("amount_id", "seq"),
+    foreign_keys=(("amount_id", "amounts", "amount_id"),),
+    fields=(
+        Field("amount_id", "string", "The amount the source gives the equivalent for.", nullable=False),
+        Field("seq", "integer", "Order of the equivalent in the source's phrase (1, 2, ...).", nullable=False, minimum=1),
+        Field("currency", "string", "ISO 4217 code of the equivalent's currency.", nullable=False, pattern=r"^[A-Z]{3}$"),
+        Field("amount", "number", "The equivalent as stated (lower end of a range).", nullable=False, minimum=0),
+        Field("amount_high", "number", "Upper end of a stated range; empty for a single amount.", minimum=0),
+        Field("qualifier", "string", "How the source qualifies the equivalent ('over $17,000' is at_least).",
+              vocabulary="count_qualifier", nullable=False),
     ),
 )
 
@@ -365,7 +416,7 @@ REJECTIONS = Table(
 )
 
 #: Tables published in data/processed/, in dependency order.
-TABLES: dict[str, Table] = {t.name: t for t in (SOURCES, INCIDENTS, AMOUNTS, EVIDENCE, MERGES, REJECTIONS)}
+TABLES: dict[str, Table] = {t.name: t for t in (SOURCES, INCIDENTS, AMOUNTS, EQUIVALENTS, EVIDENCE, MERGES, REJECTIONS)}
 
 # --------------------------------------------------------------------------------------
 # The raw record format (data/raw/incidents/*.yaml)

@@ -19,7 +19,7 @@ import sys
 import frictionless
 import pytest
 
-from analysis import release
+from analysis import codebook, release
 from analysis.release import publish as pub
 from analysis.release.errors import ReleaseError
 from fixtures.releases import EXCLUSION_REASON, MERGE_REASON, Project, add_source, correct_count, exclude, merge, sort_tables
@@ -67,7 +67,7 @@ def two_releases(project) -> Project:
 def test_a_release_holds_the_published_tables_report_and_checksums(project):
     dest = project.release("1.0.0")
     names = sorted(p.name for p in dest.iterdir())
-    tables = sorted(f"{t}.{ext}" for t in ("amounts", "evidence", "incidents", "merges", "rejections", "sources") for ext in ("csv", "parquet"))
+    tables = sorted(f"{t}.{ext}" for t in codebook.TABLES for ext in ("csv", "parquet"))
     assert names == sorted(tables + ["CHANGES.md", "CITATION.cff", "MANIFEST", "README.md", "datapackage.json", "report.html", "report.pdf"])
     for name in tables:
         assert (dest / name).read_bytes() == (project.paths.processed_dir / name).read_bytes(), name

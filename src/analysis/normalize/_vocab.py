@@ -290,14 +290,8 @@ def amount_units() -> PhraseTrie:
     return trie
 
 
-#: What an amount is per, when it is not a lump sum (proposed for the codebook as ``amount_per``).
-AMOUNT_PER = {
-    "month": "Paid or demanded every month (a salary).",
-    "year": "Every year.",
-    "week": "Every week.",
-    "day": "Every day.",
-    "person": "For each person (a bounty per recruit, a ransom per detainee).",
-}
+#: What an amount is per, when it is not a lump sum: the codebook's vocabulary ``amount_per``.
+AMOUNT_PER = VOCABULARIES["amount_per"]
 
 
 @_table

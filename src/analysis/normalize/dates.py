@@ -58,6 +58,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from analysis.codebook import VOCABULARIES
+
 from . import _vocab
 from ._date_grammar import _RANGE_JOINERS, _SPAN_FILLERS, Atoms, Partial
 from ._numbers import Refusal, token_options
@@ -65,17 +67,8 @@ from ._text import CACHE_SIZE, Token, as_text, cyrillic_language, tokenize
 
 PRECISIONS = _vocab.DATE_PRECISIONS
 
-#: The kind of each bound of a span: a closed vocabulary, one line each (proposed for the
-#: codebook as ``date_bound``).
-DATE_BOUNDS: dict[str, str] = {
-    "exact": "The source states this bound: the first (or last) day of the period it names.",
-    "open": "The source states no bound on this side; the date is empty.",
-    "ongoing": "End only: still going on when the source was published ('since March'); the date is empty.",
-    "or_earlier": "Start only: already under way on this date, perhaps begun earlier ('as far back as March').",
-    "or_later": "End only: still under way on this date, perhaps ended later ('until at least June').",
-    "no_later_than": "End only: over by this date at the latest ('by June 2023', 'before 21 September').",
-    "no_earlier_than": "Start only: began on this date or later ('after 5 May', 'no earlier than').",
-}
+#: The kind of each bound of a span: the codebook's closed vocabulary ``date_bound``.
+DATE_BOUNDS: dict[str, str] = VOCABULARIES["date_bound"]
 START_BOUNDS = ("exact", "open", "or_earlier", "no_earlier_than")
 ACCEPTED = ("a date phrase such as '7 April 2025', 'early September 2022', 'in the fall of 2024', "
             "'between October 31 and December 31, 2024', 'since March 2023', or a coder value in those forms")

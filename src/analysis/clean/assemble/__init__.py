@@ -53,6 +53,7 @@ def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, secrets
     a.readings.clear()  # spent: the readings are in the table now
     tables["merges"] = merges_table(a, g, single, merge_rows)
     tables["amounts"] = amount_rows.table()
+    tables["equivalents"] = amount_rows.equivalents_table()
     tables["rejections"] = pd.DataFrame({"record_id": a.recs["record_id"].iloc[rejected].to_numpy(dtype=object),
                                          "source_id": a.recs["source"].iloc[rejected].to_numpy(dtype=object),
                                          "reason": a.recs["exclusion_reason"].iloc[rejected].to_numpy(dtype=object)})
@@ -103,6 +104,7 @@ def _published(tables: dict, n_records: int, n_parsed: int, n_rejected: int) -> 
     tables["merges"] = publish.sorted_table(tables["merges"], ["record_id"], key=record_numbers)
     tables["rejections"] = publish.sorted_table(tables["rejections"], ["record_id"], key=record_numbers)
     tables["amounts"] = publish.sorted_table(tables["amounts"], ["amount_id"])
+    tables["equivalents"] = publish.sorted_table(tables["equivalents"], ["amount_id", "seq"])
     n_incidents = len(tables["incidents"])
     build = publish.Build(tables={name: tables[name] for name in TABLES}, n_records=n_records,
                           n_incidents=n_incidents, n_rejected=n_rejected, n_merged=n_parsed - n_incidents)

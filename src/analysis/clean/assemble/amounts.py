@@ -21,20 +21,30 @@ class AmountRows:
         for p, purpose, money in amounts:
             self.of_record.setdefault(p, []).append((purpose, money))
         self.rows: list[dict] = []
+        self.equivalents: list[dict] = []
 
     def add(self, iid: str, record_amounts: list, incident: dict) -> None:
         """The amounts of one incident (``incident`` gives its dates and first report)."""
         seen = set()
         for purpose, money in record_amounts:
-            key = (purpose, money.amount, money.amount_high, money.currency)
+            key = (purpose, money.amount, money.amount_high, money.currency, money.per)
             if key in seen:
                 continue  # the same amount reported by two sources is one amount
             seen.add(key)
-            self.rows.append(convert(iid, len(seen), purpose, money, incident, self.rates))
+            row = convert(iid, len(seen), purpose, money, incident, self.rates)
+            self.rows.append(row)
+            self.equivalents += [{"amount_id": row["amount_id"], "seq": k, "currency": e.currency, "amount": float(e.amount),
+                                  "amount_high": None if e.amount_high is None else float(e.amount_high), "qualifier": e.qualifier}
+                                 for k, e in enumerate(money.equivalents, start=1)]
 
     def table(self) -> pd.DataFrame:
         table = pd.DataFrame(self.rows)
         self.rows.clear()
+        return table
+
+    def equivalents_table(self) -> pd.DataFrame:
+        table = pd.DataFrame(self.equivalents, columns=["amount_id", "seq", "currency", "amount", "amount_high", "qualifier"])
+        self.equivalents.clear()
         return table
 
 
@@ -52,7 +62,7 @@ def convert(iid, seq, purpose, money, incident, rates) -> dict:
     usd_rate = rates.get(("USD", rate_date)) if rate_date else None
     row = {"amount_id": f"{iid}-{seq}", "incident_id": iid, "purpose": purpose, "amount": float(money.amount),
            "amount_high": None if money.amount_high is None else float(money.amount_high), "currency": money.currency,
-           "amount_qualifier": money.qualifier or "exact",
+           "amount_qualifier": money.qualifier or "exact", "amount_per": money.per, "currency_stated": money.currency_stated,
            "stated_usd": None if money.usd is None else float(money.usd),
            "stated_usd_qualifier": getattr(money, "usd_qualifier", None) if money.usd is not None else None,
            "amount_rub": None, "amount_rub_high": None, "rub_basis": None, "amount_usd": None, "amount_usd_high": None,

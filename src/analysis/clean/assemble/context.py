@@ -46,8 +46,8 @@ class Assembly:
         return self.recs[name].iloc[rows].reset_index(drop=True)
 
 
-#: The date columns of an incident without a usable date.
-NO_DATE = {"date_start": None, "date_end": None, "date_precision": "unknown"}
+#: The date columns of an incident without a usable date (a date reading holds them in this order).
+NO_DATE = {"date_start": None, "date_end": None, "date_precision": "unknown", "date_start_bound": "open", "date_end_bound": "open"}
 
 
 def text_array(values) -> pa.Array:

@@ -40,15 +40,25 @@ def _width(span: tuple) -> int:
 
 
 def place_columns(places, regions: dict[str, tuple[str, str]]) -> dict:
+    """Where it happened: regions named on their own, named groups with their members, countries, towns."""
     places = list(dict.fromkeys(places))
-    region_places = [p for p in places if "-" in p.code]
+    groups = [p for p in places if p.members]
+    region_places = [p for p in places if "-" in p.code and not p.members]
     return {
         "region_code": join_multi(p.code for p in region_places),
         "region_name": join_multi(regions.get(p.code, (p.name, ""))[0] for p in region_places),
         "occupation_status": join_multi((regions.get(p.code, ("", "not_occupied"))[1] for p in region_places), unique=False),
-        "country_code": join_multi(dict.fromkeys(p.country for p in places)),
+        "country_code": join_multi(c for p in places for c in split_multi(p.country)),
         "locality": join_multi(p.locality for p in places if p.locality),
+        "region_group": join_multi(p.code for p in groups),
+        "region_group_members": join_multi(m for p in groups for m in p.members),
     }
+
+
+def area_codes(places) -> str | None:
+    """Where victims came from or were sent: each place's code, a named group as its members
+    (the group is what the source says; its members are what the codes can hold)."""
+    return join_multi(c for p in places for c in (p.members or (p.code,)))
 
 
 def count_columns(key: str, counts: list) -> dict:
@@ -124,8 +134,8 @@ def group_incident(recs: list[dict], root: str, iid: str, a: Assembly, incident_
     row["first_reported_date"], row["first_reported_precision"] = pubs[0][0], pubs[0][1] if pubs[0][0] else "unknown"
     row["coded_date"] = max(r["coded_on"] for r in recs)
     row.update(place_columns([p for r in recs for p in r["place"]], a.regions))
-    row["origin_code"] = join_multi(p.code for r in recs for p in r["origin"])
-    row["destination_region_code"] = join_multi(p.code for r in recs for p in r["destination"])
+    row["origin_code"] = area_codes(p for r in recs for p in r["origin"])
+    row["destination_region_code"] = area_codes(p for r in recs for p in r["destination"])
     for key in ("victim_group", "perpetrator", "coercion"):
         row[key] = join_multi(v for r in recs for v in split_multi(r[key]))
     for key in COUNT_FIELDS:
@@ -173,7 +183,8 @@ def _group_dates(recs: list[dict], conflict) -> dict:
         if s[0] and best[1] and s[0] > best[1] or s[1] and best[0] and s[1] < best[0]:
             conflict("date", "merged records give dates that do not overlap", f"{s[0]}..{s[1]} vs {best[0]}..{best[1]}",
                      "records of one incident with overlapping dates", r, best_record)
-    return {"date_start": best[0], "date_end": best[1], "date_precision": best[2]}
+    return {"date_start": best[0], "date_end": best[1], "date_precision": best[2],
+            "date_start_bound": best_record["date_start_bound"], "date_end_bound": best_record["date_end_bound"]}
 
 
 # ---- the table --------------------------------------------------------------------------------
@@ -240,9 +251,8 @@ def incidents_table(a: Assembly, g: Grouping, single: np.ndarray, group_rows: di
     codes, dates = a.coded_on
     t.add("coded_date", spread(dates, codes[t.pos], "date"))
     t.per_reading("place", lambda r: place_columns(r, a.regions), place_columns((), a.regions))
-    t.per_reading("origin", lambda r: {"origin_code": join_multi(p.code for p in r)}, {"origin_code": None})
-    t.per_reading("destination", lambda r: {"destination_region_code": join_multi(p.code for p in r)},
-                  {"destination_region_code": None})
+    t.per_reading("origin", lambda r: {"origin_code": area_codes(r)}, {"origin_code": None})
+    t.per_reading("destination", lambda r: {"destination_region_code": area_codes(r)}, {"destination_region_code": None})
     for key in ("victim_group", "perpetrator", "coercion"):
         codes, cells = pd.factorize(t.own(key))
         t.add(key, spread([join_multi(split_multi(cell)) for cell in cells] + [None], codes, "string"))
