@@ -28,11 +28,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="archive of captured source texts (default: %(default)s; env COERCION_SOURCES_DIR)")
     parser.add_argument("--reference-dir", type=Path, default=config.REFERENCE_DIR, help="reference data (default: %(default)s)")
     parser.add_argument("--processed-dir", type=Path, default=config.PROCESSED_DIR, help="where to publish (default: %(default)s)")
-    parser.add_argument("--check", action="store_true", help="check the inputs and build in memory; write nothing")
+    parser.add_argument("--check", action="store_true",
+                        help="check the inputs and build in memory; write nothing (the coder's loop: about a second)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     try:
-        build = run(args.raw_dir, args.sources_dir, args.reference_dir, None if args.check else args.processed_dir)
+        build = run(args.raw_dir, args.sources_dir, args.reference_dir, None if args.check else args.processed_dir,
+                    validate=not args.check)
     except BuildError as e:
         print(e.report(), file=sys.stderr)
         return 1

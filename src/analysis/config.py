@@ -27,6 +27,8 @@ PROCESSED_DIR = _path("COERCION_PROCESSED_DIR", DATA_DIR / "processed")
 #: the repository; the default is the shared archive beside the checkout.
 SOURCES_DIR = _path("COERCION_SOURCES_DIR", PROJECT_ROOT.parent / "shared" / "sources")
 BUILD_DIR = _path("COERCION_BUILD_DIR", PROJECT_ROOT / "build")
+#: Caches rebuilt from their inputs when these change (the place gazetteer): safe to delete.
+CACHE_DIR = _path("COERCION_CACHE_DIR", BUILD_DIR / "cache")
 #: Quarto's own YAML schemas (its src/resources/schema/), which the tests check the report's
 #: sources against. Not part of the repository; the default is the shared copy.
 QUARTO_SCHEMA_DIR = _path("COERCION_QUARTO_SCHEMA_DIR", PROJECT_ROOT.parent / "shared" / "reference" / "quarto-schema-1.10.18")

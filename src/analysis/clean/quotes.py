@@ -8,8 +8,6 @@ of whitespace collapsed. The quotes found for coded records make the evidence ta
 
 from __future__ import annotations
 
-import functools
-import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -20,6 +18,7 @@ import pyarrow.compute as pc
 
 from ..columnar import as_text, distinct, pick
 from .findings import STEPS, Findings
+from .raw.text import WHITESPACE
 
 MATCH_KINDS = ("exact", "whitespace", "unicode")
 #: Quotes searched (and their phrases tested) at a time, to keep the Python strings few.
@@ -172,10 +171,9 @@ def _char(c: str) -> str:
     return f"{c!r} (U+{ord(c):04X})" if c else "the end of the text"
 
 
-@functools.lru_cache(maxsize=1)
 def _space_codes() -> np.ndarray:
     """The characters str.split() takes for whitespace."""
-    return np.array([i for i in range(sys.maxunicode + 1) if chr(i).isspace()], dtype=np.uint32)
+    return np.fromiter(map(ord, WHITESPACE), dtype=np.uint32)
 
 
 def phrases_in_quotes(phrases: list[str], quotes: list[str]) -> np.ndarray:

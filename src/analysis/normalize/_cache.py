@@ -7,8 +7,8 @@ POSIX), so concurrent builds never read half a file; a file that cannot be read
 (truncated, corrupt, from another Python) is rebuilt and replaced; a folder that cannot
 be written only costs the rebuild next time.
 
-The folder is ``$COERCION_CACHE_DIR/normalize`` when that variable is set, else
-``<build dir>/cache/normalize`` (``config.BUILD_DIR``).
+The folder is ``<config.CACHE_DIR>/normalize``: ``$COERCION_CACHE_DIR/normalize`` when that
+variable is set, else ``build/cache/normalize``.
 """
 
 from __future__ import annotations
@@ -21,16 +21,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-CACHE_ENV = "COERCION_CACHE_DIR"
 
 
 def default_cache_dir() -> Path:
-    value = os.environ.get(CACHE_ENV)
-    if value:
-        return Path(value) / "normalize"
     from analysis import config
 
-    return Path(config.BUILD_DIR) / "cache" / "normalize"
+    return Path(config.CACHE_DIR) / "normalize"
 
 
 def input_key(files: Iterable[Path], libraries: Iterable[str] = (), extra: Iterable[str] = ()) -> str:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ...problems import Problem
 from .form import FLAT_COLUMNS, FLAT_SET, MONEY_COLUMNS, MONEY_SCHEMA, RECORD_COLUMNS, RECORD_SCHEMA, PendingCsv, Reading, with_slot
-from .text import decode, python_spaces, read_bytes
+from .text import WHITESPACE, decode, read_bytes
 
 # One line of RFC 4180 CSV: cells unquoted, or quoted with inner quotes doubled, and no
 # line break inside a cell. On such lines Arrow's parser and the csv module agree cell for
@@ -189,7 +189,7 @@ def _cells(col: pa.ChunkedArray) -> pa.Array:
 def _space_bytes() -> tuple[np.ndarray, np.ndarray]:
     """Bytes that can start, and bytes that can end, a whitespace character in UTF-8."""
     first, last = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
-    for c in python_spaces().to_pylist():
+    for c in WHITESPACE:
         b = c.encode("utf-8")
         first[b[0]] = last[b[-1]] = True
     return first, last

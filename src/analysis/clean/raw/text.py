@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import sys
 from pathlib import Path
 
-import pyarrow as pa
 
 from ...problems import Problem, irregular
 
@@ -75,8 +72,7 @@ def find_control(text: str) -> str | None:
     return None if m is None else f"U+{ord(m.group()):04X}"
 
 
-@functools.lru_cache(maxsize=1)
-def python_spaces() -> pa.Array:
-    """The characters str.split() and str.strip() take for whitespace."""
-    return pa.array([chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()], pa.string())
-
+#: The characters str.split() and str.strip() take for whitespace (Python's str.isspace,
+#: written out: finding them takes a pass over all of Unicode, a third of a coder's check).
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
