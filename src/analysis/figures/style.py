@@ -278,9 +278,8 @@ def show_table(df: pd.DataFrame) -> None:
 
     from analysis import markdown
 
-    if df.empty and df.attrs.get("empty"):  # a table without rows says so in a sentence
-        ipy_display(Markdown(markdown.escape(df.attrs["empty"])))
-        return
+    if df.empty and df.attrs.get("empty"):  # a table without rows says so, still as a table the report can number
+        df = pd.DataFrame({"none": [df.attrs["empty"]]})
     text = markdown.table(df)
     note = df.attrs.get("note", "")
     ipy_display(Markdown(text + (f"\n\n{markdown.escape(note)}" if note else "")))
