@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 ENV_STAMP := $(VENV)/.installed
-PKG := $(wildcard src/analysis/*.py src/analysis/data/* src/analysis/normalize/*.py src/analysis/filters/*)
+PKG := $(wildcard src/analysis/*.py src/analysis/*/*.py src/analysis/data/* src/analysis/filters/*)
 RAW := $(wildcard data/raw/*.csv data/raw/incidents/*)
 REFERENCE := $(wildcard data/reference/*.geojson data/reference/*.csv)
 ARCHIVE := $(wildcard $(COERCION_SOURCES_DIR)/*.txt)
@@ -26,6 +26,12 @@ DATA := data/processed/MANIFEST
 DATA_STAMP := build/.data.stamp
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 NB_STAMP := build/notebooks/.executed
+# `make notebooks EXCLUDE_PARTY_CLAIMS=1`: every notebook without the figures claimed by a
+# party to the conflict, into build/notebooks-without-claims/ (both variants coexist).
+EXCLUDE_PARTY_CLAIMS ?= 0
+NB_STAMP_WITHOUT_CLAIMS := build/notebooks-without-claims/.executed
+# Extra arguments for JupyterLab, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`.
+LAB_ARGS ?=
 REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*)
 REPORT := reports/output/report.html reports/output/report.pdf
 
@@ -53,10 +59,14 @@ $(DATA_STAMP): $(ENV_STAMP) $(RAW) $(REFERENCE) $(ARCHIVE) $(PKG)
 
 $(DATA): $(DATA_STAMP) ;
 
-notebooks: $(NB_STAMP) ## Execute the notebooks with papermill into build/notebooks (one region profile per region)
+notebooks: $(if $(filter 1 true yes,$(EXCLUDE_PARTY_CLAIMS)),$(NB_STAMP_WITHOUT_CLAIMS),$(NB_STAMP)) ## Execute the notebooks with papermill into build/notebooks (EXCLUDE_PARTY_CLAIMS=1: build/notebooks-without-claims)
 
 $(NB_STAMP): $(DATA) $(NOTEBOOKS) $(PKG)
-	$(PY) -m analysis.notebooks
+	$(PY) -m analysis.notebooks --include-party-claims
+	@touch $@
+
+$(NB_STAMP_WITHOUT_CLAIMS): $(DATA) $(NOTEBOOKS) $(PKG)
+	$(PY) -m analysis.notebooks --exclude-party-claims
 	@touch $@
 
 report: $(REPORT) ## Build everything and render reports/output/report.html and report.pdf
@@ -68,9 +78,8 @@ $(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG)
 test: $(REPORT) ## Run the whole test suite (builds the report first: the tests check it)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel
-	$(PY) -m ipykernel install --sys-prefix --name coercion-monitor --display-name "Python (coercion monitor)" >/dev/null
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel (also as root)
+	$(PY) -m analysis.notebooks --lab -- $(LAB_ARGS)
 
 verify: $(REPORT) ## Rebuild from a clean copy in a temporary folder and compare checksums with this build
 	$(PY) -m analysis.verify
