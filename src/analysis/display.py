@@ -329,7 +329,9 @@ def key_figures_table(figures: dict) -> pd.DataFrame:
         ("Incidents", f"{figures['n_incidents']:,}"),
         ("Persons affected (low / best / high)", bounds("persons")),
         ("Incidents with count unknown (not in the persons totals)", f"{figures['n_incidents_count_unknown']:,}"),
-        ("Incidents whose figures are claims of a party to the conflict", f"{figures['n_incidents_claimed_by_party']:,}"),
+        ("Incidents whose figures are claims of a party to the conflict", f"{figures['n_incidents_claimed_by_party']:,}")
+        if not figures.get("n_events_claims_excluded") else
+        ("Events whose figures are claims of a party to the conflict", f"excluded from every figure ({figures['n_events_claims_excluded']:,})"),
     ]
     if figures["n_incidents_claimed_by_party"]:
         rows += [

@@ -70,6 +70,10 @@ def test_key_figures_table_gives_totals_with_and_without_claims(tables):
     assert t["Persons reported killed (low / high)"] == "1 / 1"
     assert t["Data cut-off (publication of the latest source)"] == "2025-01-15"
     assert t["Incidents without a region / without a start date (listed apart)"] == "0 / 1"
+    rest = agg.without_party_claims(tables["incidents"])
+    t = display.key_figures_table(agg.key_figures(rest, tables["sources"])).set_index("figure")["value"]
+    assert t["Events whose figures are claims of a party to the conflict"] == "excluded from every figure (2)"
+    assert "of which persons (low / best / high)" not in t.index
 
 
 def test_ransom_table_marks_a_claimed_amount(tables):

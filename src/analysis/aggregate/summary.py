@@ -8,7 +8,8 @@ import pandas as pd
 
 from analysis import codebook
 from analysis.aggregate._base import (
-    CONTEXT, INCIDENT, PRACTICE, _incident_rows, _n_values, _names, _overlapping, claimants, totals, without_party_claims,
+    CONTEXT, INCIDENT, PRACTICE, _incident_rows, _n_values, _names, _overlapping, claimants, party_claims_excluded, totals,
+    without_party_claims,
 )
 from analysis.aggregate.breakdowns import regions_with_incidents
 from analysis.aggregate.periods import data_cutoff, incident_spans
@@ -48,7 +49,8 @@ def key_figures(events: pd.DataFrame, sources: pd.DataFrame, amounts: pd.DataFra
     n_ransoms counts incidents where a ransom was demanded: coercion 'ransom_demand' or,
     when ``amounts`` is given, an amount with purpose 'ransom'. The ``*_without_claims``
     figures are the totals of ``without_party_claims(events)`` (rule 9); ``sent_to_war_*``
-    and ``killed_*`` follow rule 10; ``data_cutoff`` is rule 11.
+    and ``killed_*`` follow rule 10; ``data_cutoff`` is rule 11. ``n_events_claims_excluded`` is
+    how many rows ``without_party_claims`` dropped to make ``events`` (0 for the full table).
     """
     inc = _incident_rows(events, ["incident_id", "date_start", "date_end", "first_reported_date", "coercion",
                                   "overlaps_incident_id", "region_code", "claimed_by_party", "n_sources",
@@ -78,6 +80,7 @@ def key_figures(events: pd.DataFrame, sources: pd.DataFrame, amounts: pd.DataFra
         "n_incidents_undated": int(spans["start"].isna().sum()),
         "n_incidents_no_region": int((_n_values(inc["region_code"]) == 0).sum()),
         "n_incidents_claimed_by_party": int(inc["claimed_by_party"].fillna(False).astype(bool).sum()),
+        "n_events_claims_excluded": len(party_claims_excluded(events) or []),
         "claimants": "; ".join(claimants(events)),
         "persons_low_claimed": t["persons_low_claimed"],
         "persons_best_claimed": t["persons_best_claimed"],
