@@ -43,6 +43,20 @@ def checksums(root: Path) -> dict[str, str]:
     return sums
 
 
+def _copy_worktree_history(root: Path, dest: Path) -> None:
+    """A linked worktree's history as a plain repository: the shared objects and refs, with
+    the worktree's own HEAD and index (its '.git' is a file naming them)."""
+    def git_path(option: str) -> Path:
+        out = subprocess.run(["git", "rev-parse", option], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        return (root / out).resolve()
+
+    shutil.copytree(git_path("--git-common-dir"), dest, symlinks=True, ignore=shutil.ignore_patterns("worktrees"))
+    own = git_path("--git-dir")
+    for name in ("HEAD", "index"):
+        if (own / name).exists():
+            shutil.copy2(own / name, dest / name)
+
+
 def rebuild(root: Path, workdir: Path) -> Path:
     copy = workdir / "project"
     for rel in project_files(root):
@@ -52,6 +66,8 @@ def rebuild(root: Path, workdir: Path) -> Path:
     # The history too, so the report's stamp names the same commit and working-tree state.
     if (root / ".git").is_dir():
         shutil.copytree(root / ".git", copy / ".git", symlinks=True)
+    elif (root / ".git").is_file():
+        _copy_worktree_history(root, copy / ".git")
     venv = Path(sys.prefix)
     env = dict(os.environ)
     # The copy's own code, not the working tree's editable install.
