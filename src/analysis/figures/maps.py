@@ -314,33 +314,15 @@ def region_map(events: pd.DataFrame, sources, *, value: str = "persons", extent:
         f"incidents only; regions coloured by {what}. An incident naming several regions without a split counts in each, "
         "so regions do not add up to the total; its figure is written once, between them.", unplaced,
         claims_legend(events, claimed), "Boundaries: Natural Earth."] if p)
-    wide = width >= NARROW
-    if extent == "west":
-        x0, y0, x1, y1 = _view_bounds(crs, EXTENTS[extent]["bounds"])
-    else:
-        x0, y0, x1, y1 = proj.total_bounds
-        pad = 0.02 * (x1 - x0)
-        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    x0, y0, x1, y1 = _map_bounds(proj, extent, crs)
     view = box(x0, y0, x1, y1)
     outside = set(proj.loc[(proj["n_incidents"] > 0) & ~proj.geometry.representative_point().within(view), "iso_3166_2"])
-    map_w = width * 0.64 if wide else width
-    side_w = width - map_w - 0.1 if wide else width - 0.1
+    side_w = width * 0.36 - 0.1 if width >= NARROW else width - 0.1
     lines = _list_lines(labels, names, value, outside, side_w)
     handles = _map_handles(styles, styles.attrs["classes"], labels)
-    legend_in = 0.3 + 0.165 * len(handles)
     list_in = 0.2 + 0.122 * sum(line.count("\n") + 1 for line in lines)
-    map_h = map_w * (y1 - y0) / (x1 - x0)
-    side_h = legend_in + list_in
-    source_in = source_height(width, sources, note, events)
-    height = (max(map_h, side_h) if wide else map_h + 0.1 + side_h) + source_in + 0.05
-    fig = new_figure(width, height, sources, note, events, layout="none")
-    top = height - 0.02
-    if wide:
-        ax = fig.add_axes([0, (top - map_h) / height, map_w / width, map_h / height])
-        side = fig.add_axes([(map_w + 0.1) / width, (top - side_h) / height, side_w / width, side_h / height])
-    else:
-        ax = fig.add_axes([0, (top - map_h) / height, 1, map_h / height])
-        side = fig.add_axes([0.05 / width, (top - map_h - 0.1 - side_h) / height, side_w / width, side_h / height])
+    fig, ax, side = _map_frame(width, (y1 - y0) / (x1 - x0), 0.3 + 0.165 * len(handles) + list_in,
+                               source_height(width, sources, note, events), lambda h: new_figure(width, h, sources, note, events, layout="none"))
     side.set_axis_off()
     ax.set_axis_off()
     ax.set_aspect("equal")
@@ -353,13 +335,39 @@ def region_map(events: pd.DataFrame, sources, *, value: str = "persons", extent:
     fig.locator_inset = _inset_if_needed(ax, styles, ctx, (x0, y0, x1, y1), crs, proj, outside, written)
     side.legend(handles=handles, title="Persons affected (best)" if value == "persons" else "Incidents", loc="upper left",
                 bbox_to_anchor=(0.0, 1.0), fontsize=7.5, handlelength=1.5, handleheight=1.0, alignment="left", borderaxespad=0.0)
-    side.text(0.0, list_in / side_h, "Regions with incidents\n" + "\n".join(lines), transform=side.transAxes, ha="left", va="top",
+    side.text(0.0, list_in / (side.get_position().height * fig.get_figheight()), "Regions with incidents\n" + "\n".join(lines),
+              transform=side.transAxes, ha="left", va="top",
               fontsize=7.0, color=INK, linespacing=1.25)
     if title:
         ax.set_title(title)
     fig.region_styles, fig.map_labels, fig.regions_outside_view = styles, written, sorted(outside)
     fig.alt_text = _map_alt(labels, names, value, what, unplaced, claimed)
     return fig
+
+
+def _map_bounds(proj: gpd.GeoDataFrame, extent: str, crs: str) -> tuple[float, float, float, float]:
+    """Projected limits of a map view: the west view's box, or the whole of both countries with a margin."""
+    if extent == "west":
+        return _view_bounds(crs, EXTENTS[extent]["bounds"])
+    x0, y0, x1, y1 = proj.total_bounds
+    pad = 0.02 * (x1 - x0)
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def _map_frame(width: float, aspect: float, side_h: float, source_in: float, make_figure):
+    """The figure and its two axes, placed in inches: the map and, beside it (wide) or under it
+    (narrow), the panel of legend and list. ``aspect`` is the map's height over its width."""
+    wide = width >= NARROW
+    map_w = width * 0.64 if wide else width
+    side_w = width - map_w - 0.1 if wide else width - 0.1
+    map_h = map_w * aspect
+    height = (max(map_h, side_h) if wide else map_h + 0.1 + side_h) + source_in + 0.05
+    fig = make_figure(height)
+    top = height - 0.02
+    ax = fig.add_axes([0, (top - map_h) / height, map_w / width, map_h / height])
+    side_x, side_y = ((map_w + 0.1) / width, (top - side_h) / height) if wide else (0.05 / width, (top - map_h - 0.1 - side_h) / height)
+    side = fig.add_axes([side_x, side_y, side_w / width, side_h / height])
+    return fig, ax, side
 
 
 def _inset_if_needed(ax, styles, ctx, bounds, crs, proj, outside: set[str], written: pd.DataFrame):
@@ -510,6 +518,24 @@ def _flow_view(anchors: dict) -> tuple[str, tuple[float, float, float, float]]:
     return crs, (lon0, lat0, lon1, lat1)
 
 
+def _draw_flow_base(ax, ctx: gpd.GeoDataFrame, reg: gpd.GeoDataFrame, view, endpoints: set[str]) -> None:
+    """Countries and regions under the arrows, occupied territory hatched, neighbours named."""
+    ctx[~ctx["iso_a2"].isin(["RU", "UA"])].plot(ax=ax, facecolor=OTHER_COUNTRY_STYLE["facecolor"],
+                                                 edgecolor=OTHER_COUNTRY_STYLE["edgecolor"], linewidth=0.5)
+    reg.plot(ax=ax, color=[COUNTRY_STYLES[c]["facecolor"] for c in reg["country_iso_a2"]], edgecolor="white", linewidth=0.3)
+    for status, hatch in OCCUPATION_HATCHES.items():
+        part = reg[reg["occupation_status"] == status]
+        if hatch and len(part):
+            part.plot(ax=ax, facecolor="none", edgecolor=HATCH_COLOR, hatch=hatch, linewidth=0, alpha=0.6)
+    for iso, style in COUNTRY_STYLES.items():
+        ctx[ctx["iso_a2"] == iso].plot(ax=ax, facecolor="none", edgecolor=style["edgecolor"], linewidth=1.0)
+    for _, c in ctx[~ctx["iso_a2"].isin(["RU", "UA", *endpoints])].iterrows():
+        part = c.geometry.intersection(view)
+        if not part.is_empty and part.area > 0.03 * view.area:
+            p = part.representative_point()
+            ax.text(p.x, p.y, c["name_en"], fontsize=7, color="#767676", style="italic", ha="center", va="center")
+
+
 def _flow_label(f: pd.Series) -> str:
     """The number an arrow carries: persons (best), '+' when open, CLAIM_MARK; '' when the count is unknown."""
     if not f["has_count"]:
@@ -600,21 +626,7 @@ def flow_map(events: pd.DataFrame, sources, *, regions: gpd.GeoDataFrame | None 
     ax.set_aspect("equal")
     view = box(x0, y0, x1, y1)
     t = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    ctx, reg = countries.to_crs(crs), regions.to_crs(crs)
-    ctx[~ctx["iso_a2"].isin(["RU", "UA"])].plot(ax=ax, facecolor=OTHER_COUNTRY_STYLE["facecolor"], edgecolor=OTHER_COUNTRY_STYLE["edgecolor"], linewidth=0.5)
-    reg.plot(ax=ax, color=[COUNTRY_STYLES[c]["facecolor"] for c in reg["country_iso_a2"]], edgecolor="white", linewidth=0.3)
-    for status, hatch in OCCUPATION_HATCHES.items():
-        part = reg[reg["occupation_status"] == status]
-        if hatch and len(part):
-            part.plot(ax=ax, facecolor="none", edgecolor=HATCH_COLOR, hatch=hatch, linewidth=0, alpha=0.6)
-    for iso, style in COUNTRY_STYLES.items():
-        ctx[ctx["iso_a2"] == iso].plot(ax=ax, facecolor="none", edgecolor=style["edgecolor"], linewidth=1.0)
-    endpoints = set(drawn["from_code"]) | set(drawn["to_code"])
-    for _, c in ctx[~ctx["iso_a2"].isin(["RU", "UA", *endpoints])].iterrows():
-        part = c.geometry.intersection(view)
-        if not part.is_empty and part.area > 0.03 * view.area:
-            p = part.representative_point()
-            ax.text(p.x, p.y, c["name_en"], fontsize=7, color="#767676", style="italic", ha="center", va="center")
+    _draw_flow_base(ax, countries.to_crs(crs), regions.to_crs(crs), view, set(drawn["from_code"]) | set(drawn["to_code"]))
     xy = {c: t.transform(a[0], a[1]) for c, a in anchors.items()}
     for end, code in (("0", "from_code"), ("1", "to_code")):
         drawn["x" + end] = [xy[c][0] for c in drawn[code]]
