@@ -28,6 +28,12 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 NB_STAMP := build/notebooks/.executed
 REPORT_SRC := $(wildcard reports/*.qmd reports/_quarto.yml reports/assets/*.* reports/assets/*/*)
 REPORT_SOURCES := build/.report-sources.stamp
+# `make notebooks EXCLUDE_PARTY_CLAIMS=1`: every notebook without the figures claimed by a
+# party to the conflict, into build/notebooks-without-claims/ (both variants coexist).
+EXCLUDE_PARTY_CLAIMS ?= 0
+NB_STAMP_WITHOUT_CLAIMS := build/notebooks-without-claims/.executed
+# Extra arguments for JupyterLab, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`.
+LAB_ARGS ?=
 REPORT := reports/output/report.html reports/output/report.pdf
 # The report's stamp names the commit and whether the tracked files differ from it: this
 # file changes when that does (and only then), so a commit re-renders the report.
@@ -57,10 +63,14 @@ $(DATA_STAMP): $(ENV_STAMP) $(RAW) $(REFERENCE) $(ARCHIVE) $(PKG)
 
 $(DATA): $(DATA_STAMP) ;
 
-notebooks: $(NB_STAMP) $(REPORT_SOURCES) ## Execute the notebooks with papermill into build/notebooks and write the report's data-driven sources (then `quarto render reports/` works)
+notebooks: $(if $(filter 1 true yes,$(EXCLUDE_PARTY_CLAIMS)),$(NB_STAMP_WITHOUT_CLAIMS),$(NB_STAMP)) $(REPORT_SOURCES) ## Execute the notebooks with papermill into build/notebooks (EXCLUDE_PARTY_CLAIMS=1: build/notebooks-without-claims) and write the report's data-driven sources (then `quarto render reports/` works)
 
 $(NB_STAMP): $(DATA) $(NOTEBOOKS) $(PKG)
-	$(PY) -m analysis.notebooks
+	$(PY) -m analysis.notebooks --include-party-claims
+	@touch $@
+
+$(NB_STAMP_WITHOUT_CLAIMS): $(DATA) $(NOTEBOOKS) $(PKG)
+	$(PY) -m analysis.notebooks --exclude-party-claims
 	@touch $@
 
 # reports/_variables.yml and reports/_generated/: what the report's sources take from the
@@ -101,9 +111,8 @@ test: $(REPORT) ## Run the whole test suite (builds the report first: the tests 
 test-fast: $(ENV_STAMP) ## Unit and pipeline tests only (no build needed, about a minute): the coder's loop
 	$(PY) -m pytest -n 2 --dist loadgroup tests/unit tests/pipeline
 
-lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel
-	$(PY) -m ipykernel install --sys-prefix --name coercion-monitor --display-name "Python (coercion monitor)" >/dev/null
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel (also as root)
+	$(PY) -m analysis.notebooks --lab -- $(LAB_ARGS)
 
 verify: $(REPORT) ## Rebuild from a clean copy in a temporary folder and compare checksums with this build
 	$(PY) -m analysis.verify

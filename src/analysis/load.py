@@ -4,7 +4,8 @@ One call per table: ``load_incidents()``, ``load_amounts()``, ... read
 ``data/processed/<table>.parquet`` (or another folder given as ``processed_dir``), cast
 every column to the dtype the codebook gives it and validate the result against the
 codebook's pandera schema, so a notebook never works on a table that drifted from the
-codebook. Validation is always on unless a caller opts out with ``validate=False`` (for a
+codebook. ``analysis_tables()`` gives a notebook its three tables, with or without the
+figures claimed by a party to the conflict. Validation is always on unless a caller opts out with ``validate=False`` (for a
 table just validated by the same process, say); it costs about a second per million
 incidents. ``load_regions()`` and ``load_countries()`` read the boundary files in
 ``data/reference/``.
@@ -124,6 +125,22 @@ def load_countries(path: str | Path | None = None) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(path)
     gdf["iso_a2"] = gdf["iso_a2"].astype("string")
     return gdf
+
+
+def analysis_tables(processed_dir: str | Path | None = None, *, exclude_party_claims: bool = False) -> dict[str, pd.DataFrame]:
+    """The incidents, sources and amounts a notebook works on.
+
+    With ``exclude_party_claims`` every row whose figures are claims of a party to the
+    conflict is dropped, with the amounts of dropped incidents (counting rule 9 of
+    ``analysis.aggregate``); charts drawn from the result say so in their source line.
+    """
+    from analysis import aggregate
+
+    incidents, amounts = load_incidents(processed_dir), load_amounts(processed_dir)
+    if exclude_party_claims:
+        incidents = aggregate.without_party_claims(incidents)
+        amounts = aggregate.amounts_without_party_claims(amounts, incidents)
+    return {"incidents": incidents, "sources": load_sources(processed_dir), "amounts": amounts}
 
 
 def load_all(processed_dir: str | Path | None = None, *, validate: bool = True) -> dict[str, pd.DataFrame]:

@@ -1,10 +1,18 @@
-"""Notebooks: their shape (fast), papermill runs with defaults and other parameters, bad parameters, the runner (slow)."""
+"""Notebooks: their shape (fast), papermill runs with defaults and other parameters, bad parameters,
+the runner and its variant without claims of a party, the tables they print against the counting,
+and `make lab` (slow)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -12,15 +20,17 @@ import papermill as pm
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from analysis import config
+from analysis import aggregate, config, figures
 from analysis import notebooks as runner
 from fixtures.tables import frames
 
 NOTEBOOKS = Path(config.NOTEBOOKS_DIR)
 
-#: Labels the report embeds, per notebook: fig- labels are one PNG, tbl- and region- tables one Markdown output.
+#: Labels the report embeds, per notebook: a figure is one PNG (or, for one or two values, one Markdown
+#: sentence or small table), a table one Markdown output.
 LABELS = {
-    "overview": {"tbl-key-figures": "table", "fig-map": "figure", "fig-flows": "figure", "fig-timeline": "figure"},
+    "overview": {"tbl-key-figures": "table", "fig-map": "figure", "fig-flows": "figure", "fig-timeline": "figure",
+                 "tbl-unplaced": "table"},
     "victim_groups": {"fig-groups": "figure", "fig-coercion": "figure", "tbl-groups": "table", "tbl-perpetrators": "table"},
     "time_trends": {"fig-trend": "figure", "tbl-trend": "table"},
     "ransoms": {"tbl-ransoms": "table", "fig-ransoms": "figure"},
@@ -29,21 +39,23 @@ LABELS = {
 
 #: A non-default parameter set per notebook.
 OTHER_PARAMETERS = {
-    "overview": {"map_value": "incidents", "map_extent": "full"},
+    "overview": {"map_value": "incidents", "map_extent": "full", "exclude_party_claims": True},
     "victim_groups": {"victim_group": "prisoners"},
-    "time_trends": {"start_date": "2023-01-01", "end_date": "2024-12-31", "freq": "month"},
-    "ransoms": {"purpose": "ransom"},
+    "time_trends": {"start_date": "2023-01-01", "end_date": "2024-12-31", "freq": "month", "exclude_party_claims": True},
+    "ransoms": {"purpose": "ransom", "exclude_party_claims": True},
     "region_profile": {"region_code": "UA-65"},
 }
 
 #: Bad parameters and the message each must stop the run with.
 BAD_PARAMETERS = [
-    ("region_profile", {"regon_code": "RU-IN"}, "unknown parameter 'regon_code'; accepted: processed_dir, region_code"),
+    ("region_profile", {"regon_code": "RU-IN"}, "unknown parameter 'regon_code'; accepted: exclude_party_claims, processed_dir, region_code"),
     ("region_profile", {"region_code": "RU-XX"}, "unknown region_code 'RU-XX'; accepted: RU-CE, RU-DA, RU-MOW, RU-NVS, RU-VLA, UA-23, UA-65"),
     ("time_trends", {"start_date": "2025-01-01", "end_date": "2022-01-01"}, "start_date 2025-01-01 is after end_date 2022-01-01"),
     ("time_trends", {"freq": "week"}, "unknown freq 'week'; accepted: month, quarter, year"),
     ("victim_groups", {"victim_group": "students"}, "unknown victim_group 'students'; accepted: all, "),
-    ("overview", {"map_extnt": "full"}, "unknown parameter 'map_extnt'; accepted: map_extent, map_value, processed_dir"),
+    ("overview", {"map_extnt": "full"}, "unknown parameter 'map_extnt'; accepted: exclude_party_claims, map_extent, map_value, processed_dir"),
+    ("ransoms", {"exclude_party_claims": "yes"}, "parameter 'exclude_party_claims' must be bool, got str 'yes'"),
+    ("ransoms", {"purpose": "bribe"}, "unknown purpose 'bribe'; accepted: all, ransom, bonus, fine, payment"),
 ]
 
 
@@ -104,8 +116,11 @@ def _assert_labelled_outputs(nb, name):
         outputs = cells[label].outputs
         assert len(outputs) == 1, f"{label}: {[o.output_type for o in outputs]}"
         data = outputs[0].get("data", {})
-        if kind == "figure":
-            assert "image/png" in data, label
+        if kind == "figure" and "image/png" in data:
+            meta = outputs[0]["metadata"][figures.OUTPUT_KEY]
+            assert len(meta["alt"]) > 60 and meta["phone_png"], label  # alt text and phone image ride along
+        elif kind == "figure":
+            assert data.get("text/markdown"), label  # one or two values: a sentence, not a chart
         else:
             assert data.get("text/markdown", "").startswith("| "), label
     for cell in nb.cells:
@@ -192,3 +207,112 @@ def test_runner_executes_once_per_region_then_nothing(tmp_path, capsys):
     nbformat.write(nb, nb_dir / "region_profile.ipynb")
     assert runner.main(args) == 0
     assert "executed 4" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_runner_writes_alt_texts_and_the_variant_without_claims_apart(tmp_path, capsys):
+    processed_dir = tmp_path / "processed"
+    processed_dir.mkdir()
+    for table, df in frames().items():
+        df.to_parquet(processed_dir / f"{table}.parquet", index=False)
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    for name in ("overview", "region_profile"):
+        shutil.copy(NOTEBOOKS / f"{name}.ipynb", nb_dir)
+    build = tmp_path / "build"
+    args = ["--processed-dir", str(processed_dir), "--notebooks-dir", str(nb_dir), "--build-dir", str(build), "--no-progress"]
+    assert runner.main([*args, "--exclude-party-claims"]) == 0
+    assert "in notebooks-without-claims/" in capsys.readouterr().out
+    variant = build / "notebooks-without-claims"
+    # UA-23 and UA-65 have only claimed incidents: no profile without them
+    regions = sorted(p.stem for p in (variant / "regions").glob("*.ipynb"))
+    assert regions == ["RU-CE", "RU-DA", "RU-MOW", "RU-NVS", "RU-VLA"]
+    assert not (build / "notebooks").exists()
+    nb = nbformat.read(variant / "overview.ipynb", as_version=4)
+    assert nb.cells[[c.metadata.get("tags") for c in nb.cells].index(["injected-parameters"])].source.count("exclude_party_claims = True")
+    cells = _labelled_cells(nb)
+    alt = _label(cells["fig-map"])["fig-alt"]
+    assert alt == json.dumps(cells["fig-map"].outputs[0]["metadata"][figures.OUTPUT_KEY]["alt"], ensure_ascii=False)
+    assert "300" not in alt  # the claimed 300 is gone from the map, and the alt text says why
+    assert alt.endswith('Figures claimed by a party to the conflict are excluded (2 events)."')
+    key = cells["tbl-key-figures"].outputs[0]["data"]["text/markdown"]
+    assert "| Persons affected \\(low \\/ best \\/ high\\) | 29 \\/ 79 \\/ 89\\+ |" in key
+    # the environment variable selects the same variant; the full run goes to build/notebooks
+    os.environ[runner.EXCLUDE_ENV] = "1"
+    try:
+        assert runner.main(args) == 0
+        assert "nothing to execute" in capsys.readouterr().out
+        assert runner.main([*args, "--include-party-claims"]) == 0
+    finally:
+        del os.environ[runner.EXCLUDE_ENV]
+    assert sorted(p.stem for p in (build / "notebooks" / "regions").glob("*.ipynb")) == [*regions, "UA-23", "UA-65"]
+    with pytest.raises(ValueError, match="EXCLUDE_PARTY_CLAIMS='maybe'; accepted: 1, true, yes"):
+        runner.env_exclude_party_claims({runner.EXCLUDE_ENV: "maybe"})
+
+
+@pytest.mark.slow
+def test_built_notebooks_print_what_the_counting_says(real_processed_dir):
+    """The executed notebooks of `make notebooks`: Table 4's best column adds up to the key figures,
+    every figure has an alt text of its own."""
+    from analysis import load
+
+    built = Path(config.BUILD_DIR) / "notebooks"
+    if not (built / "time_trends.ipynb").exists():
+        pytest.skip("the notebooks are not built: run `make notebooks`")
+    incidents, sources = load.load_incidents(real_processed_dir), load.load_sources(real_processed_dir)
+    kf = aggregate.key_figures(incidents, sources)
+    table = _labelled_cells(nbformat.read(built / "time_trends.ipynb", as_version=4))["tbl-trend"].outputs[0]["data"]["text/markdown"]
+    rows = [line.split(" | ") for line in table.splitlines()[2:] if line.startswith("| ")]
+    best = [re.match(r"[\d,.]*", r[5].replace("\\", "")).group(0).replace(",", "") for r in rows]
+    assert rows[-1][0] == "| undated" or kf["n_incidents_undated"] == 0
+    assert sum(float(b or 0) for b in best) == pytest.approx(kf["persons_best"], abs=0.05 * len(rows))
+    alts = []
+    for nb_path in [*sorted(built.glob("*.ipynb")), *sorted((built / "regions").glob("*.ipynb"))]:
+        if nb_path.stem == "region_profile":
+            continue  # the default run of the profile, not embedded (its region has a profile of its own)
+        for cell in _labelled_cells(nbformat.read(nb_path, as_version=4)).values():
+            if any("image/png" in o.get("data", {}) for o in cell.outputs):
+                alts.append(_label(cell).get("fig-alt"))
+    assert alts and all(alts), "a figure without alt text"
+    assert len(set(alts)) == len(alts), "two figures share an alt text"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_lab_command_allows_root_only_as_root():
+    assert "--allow-root" in runner.lab_command([], euid=0)
+    assert "--allow-root" not in runner.lab_command([], euid=1000)
+    assert runner.lab_command(["--no-browser"], euid=1000)[-1] == "--no-browser"
+
+
+@pytest.mark.slow
+def test_make_lab_starts_a_server_that_answers(tmp_path):
+    port, token = _free_port(), "lab-test-token"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+    lab_args = f"--no-browser --port={port} --ServerApp.port_retries=0 --IdentityProvider.token={token}"
+    proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"], cwd=config.PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2) as r:
+                    status = json.loads(r.read())
+                    break
+            except OSError:
+                time.sleep(0.5)
+        output = "" if proc.poll() is None else proc.stdout.read().decode(errors="replace")
+        assert status is not None, f"JupyterLab did not answer on port {port}; make lab said:\n{output[-2000:]}"
+        assert "started" in status
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode is not None

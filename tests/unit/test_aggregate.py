@@ -1,4 +1,4 @@
-"""Aggregations on the hand-made fixture, against answers worked out by hand (tests/fixtures/tables.py)."""
+"""Counting on the hand-made fixture, against answers worked out by hand (tests/fixtures/tables.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import aggregate as agg
-from analysis import codebook
-from fixtures.tables import KNOWN, frames
+from analysis import codebook, display
+from fixtures.tables import KNOWN, KNOWN_MORE, frames
 
 
 def test_key_figures_match_the_hand_worked_answers(tables):
     kf = agg.key_figures(tables["incidents"], tables["sources"], tables["amounts"])
     assert {k: kf[k] for k in KNOWN} == KNOWN
+    assert {k: kf[k] for k in KNOWN_MORE} == KNOWN_MORE
     assert kf["persons_high_open"] is True  # 'at least 5' has no upper bound
     assert kf["n_incidents_overlapping"] == 1
     assert kf["n_incidents_multi_region"] == 2
@@ -38,10 +39,11 @@ def test_unknown_count_is_an_incident_not_zero_persons(tables):
     assert t["n_incidents"] == 12 and t["n_count_unknown"] == 2
     region = agg.by_region(inc).set_index("region_code").loc["RU-VLA"]
     assert region["n_incidents"] == 1 and region["n_count_unknown"] == 1
-    listing = agg.event_list(inc).set_index("id")
+    assert not region["has_count"]  # its only incident has no number: no persons total, not 0
+    listing = display.event_list(inc).set_index("id")
     assert listing.loc["INC-009", "persons (low–high or count unknown)"] == "count unknown"
     assert listing.loc["INC-006", "persons (low–high or count unknown)"] == "count unknown"
-    assert agg.persons_label(inc.set_index("incident_id").loc["INC-009"]) == agg.COUNT_UNKNOWN
+    assert display.persons_label(inc.set_index("incident_id").loc["INC-009"]) == display.COUNT_UNKNOWN
 
 
 def test_practices_and_context_are_never_counted_as_victims(tables):
@@ -110,8 +112,10 @@ def test_regions_count_shared_incidents_in_each_named_region(tables):
     inc = tables["incidents"]
     r = agg.by_region(inc).set_index("region_code")
     for code in ("UA-65", "UA-23"):
-        assert tuple(r.loc[code, ["persons_low", "persons_best", "persons_high"]]) == (0, 300, 330)
+        # rule 6: low, best and high alike count the shared incident in full, as the national totals do
+        assert tuple(r.loc[code, ["persons_low", "persons_best", "persons_high"]]) == (300, 300, 330)
         assert r.loc[code, "n_incidents_shared"] == 2
+        assert (r.loc[code, "n_incidents_claimed"], r.loc[code, "persons_best_claimed"]) == (2, 300)
     assert tuple(r.loc["RU-CE", ["persons_low", "persons_best", "persons_high"]]) == (17, 67, 67)
     # not divided silently: the region bests exceed the national best by the shared 300
     assert r["persons_best"].sum() == KNOWN["persons_best"] + 300
@@ -134,17 +138,21 @@ def test_categories_are_not_exclusive(tables):
 def test_flows_chain_origin_place_destination(tables):
     f = agg.flows(tables["incidents"])
     pairs = {(a, b): row for (a, b), row in zip(zip(f["from_code"], f["to_code"]), f.to_dict("records"))}
-    # INC-004 overlaps INC-003, which is not on this arrow: the arrow shows its own 30
-    assert (pairs[("UA-65", "UA-43")]["persons_best"], pairs[("UA-65", "UA-43")]["persons_high"]) == (30, 30)
-    assert pairs[("UA-23", "UA-43")]["incident_ids"] == "INC-004"
-    assert pairs[("UZ", "RU-VLA")]["n_count_unknown"] == 1
+    # INC-004 overlaps INC-003, which is not on this arrow: the arrow shows its own 30, once for
+    # both regions it names (one arrow from Kherson and Zaporizhzhia together, never 30 + 30)
+    assert (pairs[("UA-23|UA-65", "UA-43")]["persons_best"], pairs[("UA-23|UA-65", "UA-43")]["persons_high"]) == (30, 30)
+    assert pairs[("UA-23|UA-65", "UA-43")]["incident_ids"] == "INC-004"
+    assert ("UA-65", "UA-43") not in pairs
+    assert pairs[("KG|TJ|UZ", "RU-VLA")]["n_count_unknown"] == 1
     assert pairs[("UZ", "RU-MOW")]["persons_best"] == 1
     assert pairs[("RU-CE", "RU-IN")]["high_open"]
-    assert pairs[("RU-CE", "UA")]["persons_best"] == 10
+    # rule 8: to a destination, the persons sent there: INC-001 sent 3 of its 6, INC-002 all its 4
+    assert pairs[("RU-CE", "UA")]["persons_best"] == 3 + 4
+    assert pairs[("RU-CE", "UA")]["leg"] == "destination"
 
 
 def test_ransom_table_has_original_rub_usd_and_basis(tables):
-    t = agg.ransom_display(tables["amounts"], tables["incidents"])
+    t = display.ransom_table(tables["amounts"], tables["incidents"])
     row = t.set_index("incident").loc["INC-001"]
     assert row["amount (original)"] == "1,500,000 RUB"
     assert row["RUB"] == "1,500,000 RUB" and row["USD"] == "24,846 USD"
@@ -154,9 +162,9 @@ def test_ransom_table_has_original_rub_usd_and_basis(tables):
     assert bonus["amount (original)"] == "2,000–3,000 USD"
     assert (bonus["RUB"], bonus["USD"]) == ("119,660–179,490 RUB", "2,000–3,000 USD")
     assert bonus["conversion basis"].startswith("RUB: Bank of Russia rate")
-    assert list(agg.ransom_display(tables["amounts"], tables["incidents"], ["ransom"])["incident"]) == ["INC-001"]
+    assert list(display.ransom_table(tables["amounts"], tables["incidents"], ["ransom"])["incident"]) == ["INC-001"]
     with pytest.raises(ValueError, match="accepted: ransom, bonus, fine, payment"):
-        agg.money_table(tables["amounts"], tables["incidents"], ["bribe"])
+        agg.amounts_with_incidents(tables["amounts"], tables["incidents"], ["bribe"])
 
 
 @pytest.mark.parametrize(
@@ -174,13 +182,14 @@ def test_ransom_table_has_original_rub_usd_and_basis(tables):
 def test_date_labels_keep_the_precision(start, end, precision, expected):
     row = pd.Series({"date_start": pd.Timestamp(start) if start else pd.NaT,
                      "date_end": pd.Timestamp(end) if end else pd.NaT, "date_precision": precision})
-    assert agg.date_label(row) == expected
+    assert display.date_label(row) == expected
 
 
 def test_region_summary(tables):
-    s = agg.region_summary(tables["incidents"], "UA-65").set_index("figure")["value"]
-    assert s["Persons affected (low / best / high)"] == "0 / 300 / 330"
+    s = display.region_summary_table(tables["incidents"], "UA-65").set_index("figure")["value"]
+    assert s["Persons affected (low / best / high)"] == "300 / 300 / 330"
     assert s["of which shared with other regions (counted in full in each)"] == "2"
+    assert s["of which claims of a party to the conflict"] == "2"
 
 
 @settings(max_examples=60, deadline=None)
@@ -223,14 +232,14 @@ def test_no_incidents_gives_zeros_not_errors(tables):
     assert (kf["n_incidents"], kf["persons_best"], kf["n_practices"], kf["period_start"]) == (0, 0, 2, None)
     for table in (agg.by_period(rest), agg.by_region(rest), agg.by_victim_group(rest), agg.flows(rest)):
         assert len(table) == 0
-    assert agg.region_summary(rest, "RU-CE").set_index("figure").loc["Incidents", "value"] == "0"
+    assert display.region_summary_table(rest, "RU-CE").set_index("figure").loc["Incidents", "value"] == "0"
 
 
 @pytest.mark.parametrize("value, label", [("lgbtq_people", "LGBTQ+ people"), ("central_asian_migrants", "Central Asian migrants"),
                                           ("ukrainians_in_occupied_territories", "Ukrainians in occupied territories"),
                                           ("forced_public_cursing", "Forced public cursing")])
 def test_category_labels(value, label):
-    assert agg.category_label(value) == label
+    assert display.category_label(value) == label
 
 
 # --------------------------------------------------------------------------------------
@@ -309,10 +318,13 @@ def test_shared_regions_overlaps_and_empty_cells():
     )
     r = agg.by_region(inc).set_index("region_code")
     assert list(r.index) == ["UA-23", "UA-65", ""]
-    assert tuple(r.loc["UA-65", ["n_incidents", "n_incidents_shared", "persons_low", "persons_best", "persons_high"]]) == (1, 1, 0, 10, 10)
-    assert tuple(r.loc["UA-23", ["n_incidents", "n_incidents_shared", "persons_low", "persons_best", "persons_high"]]) == (2, 1, 0, 10, 14)
+    assert tuple(r.loc["UA-65", ["n_incidents", "n_incidents_shared", "persons_low", "persons_best", "persons_high"]]) == (1, 1, 10, 10, 10)
+    assert tuple(r.loc["UA-23", ["n_incidents", "n_incidents_shared", "persons_low", "persons_best", "persons_high"]]) == (2, 1, 10, 10, 14)
     assert r.loc["UA-23", "region_name"] == "Zaporizhzhia"  # as the first incident naming it spells it
-    assert (r.loc["", "region_name"], r.loc["", "occupation_status"], r.loc["", "persons_low"]) == ("region not stated", "", 2)
+    assert (r.loc["", "region_name"], r.loc["", "occupation_status"], r.loc["", "persons_low"]) == (agg.REGION_NOT_STATED, "", 2)
+    g = agg.region_groups(inc).set_index("region_codes")
+    assert list(g.index) == ["UA-23|UA-65", "UA-23"]  # the shared 10 once; the region without a code is not a group
+    assert tuple(g.loc["UA-23|UA-65", ["n_regions", "persons_best"]]) == (2, 10)
     t = agg.totals(inc)
     assert (t["persons_low"], t["persons_best"], t["persons_high"]) == (12, 12, 16)
     c = agg.by_coercion(inc).set_index("coercion")
@@ -322,3 +334,85 @@ def test_shared_regions_overlaps_and_empty_cells():
     assert agg.in_region(inc, "UA-2").empty  # whole codes only
     kf = agg.key_figures(inc, frames()["sources"])
     assert (kf["n_incidents_multi_region"], kf["n_regions"], kf["n_ransoms"], kf["n_incidents_overlapping"]) == (1, 2, 0, 1)
+
+
+# --------------------------------------------------------------------------------------
+# Rules of this version: overlaps within the table counted (4), regions (6), flows (8),
+# claims (9), sent to war (10), the data's cut-off (11), incidents charts cannot place.
+# --------------------------------------------------------------------------------------
+
+
+def test_an_overlap_counts_in_full_when_the_other_incident_is_not_in_the_table(tables):
+    inc = tables["incidents"]
+    alone = inc[inc["incident_id"] == "INC-004"]  # 30 men, may overlap INC-003's 300
+    assert (agg.totals(alone)["persons_low"], agg.totals(alone)["persons_best"]) == (30, 30)
+    both = inc[inc["incident_id"].isin(["INC-003", "INC-004"])]
+    assert (agg.totals(both)["persons_low"], agg.totals(both)["persons_best"], agg.totals(both)["persons_high"]) == (300, 300, 330)
+
+
+def test_without_party_claims_drops_every_claimed_row_and_says_so(tables):
+    inc = tables["incidents"]
+    rest = agg.without_party_claims(inc)
+    assert set(inc["incident_id"]) - set(rest["incident_id"]) == {"INC-003", "INC-004"}
+    assert agg.party_claims_excluded(rest) == ["INC-003", "INC-004"]
+    assert agg.party_claims_excluded(inc) is None
+    # remembered through the filters a notebook applies
+    assert agg.party_claims_excluded(agg.in_region(rest, "RU-CE")) == ["INC-003", "INC-004"]
+    t = agg.totals(rest)
+    assert (t["persons_low"], t["persons_best"], t["persons_high"]) == (29, 79, 89)
+    amounts = agg.amounts_without_party_claims(tables["amounts"], rest)
+    assert set(amounts["incident_id"]) == {"INC-001", "INC-009"}
+    assert display.excluded_note(rest) == "Figures claimed by a party to the conflict are excluded (2 events)."
+
+
+def test_a_period_table_adds_up_to_the_total_with_its_undated_row(tables):
+    inc, sources = tables["incidents"], tables["sources"]
+    kf = agg.key_figures(inc, sources)
+    q = agg.by_period(inc, "quarter", "2022-01-01", "2026-12-31", include_undated=True, cutoff=agg.data_cutoff(sources))
+    assert q["period"].iloc[-1] == agg.UNDATED
+    assert q["persons_best"].sum() == pytest.approx(kf["persons_best"])
+    assert q["persons_best_claimed"].sum() == pytest.approx(kf["persons_best_claimed"])
+    # no period after the cut-off is made up as a row of zeros...
+    dated = q[q["period"] != agg.UNDATED]
+    assert dated["period_start"].max() <= max(pd.Timestamp(kf["data_cutoff"]), pd.Timestamp(kf["period_end"]))
+    assert "2026 Q1" not in set(q["period"])
+    # ...but a period an incident touches is never cut (the fixture's sources end before its last incidents)
+    assert "2025 Q2" in set(q["period"]) and q.set_index("period").loc["2025 Q2", "n_incidents"] == 3
+
+
+def test_the_cut_off_is_the_end_of_the_latest_sources_precision():
+    sources = pd.DataFrame({"published_date": pd.to_datetime(["2024-09-01", "2025-04-01"]), "published_precision": ["day", "month"]})
+    assert agg.data_cutoff(sources) == pd.Timestamp("2025-04-30")
+    assert agg.data_cutoff(sources.assign(published_precision=["day", "year"])) == pd.Timestamp("2025-12-31")
+    assert agg.data_cutoff(pd.DataFrame({"source_id": ["s-a"]})) is None
+
+
+def test_sent_to_war_follows_the_bounds_rule():
+    none = {"sent_to_war_low": None, "sent_to_war_best": None, "sent_to_war_high": None}
+    inc = _incidents({**none, "sent_to_war_low": 3, "sent_to_war_best": 3, "sent_to_war_high": 3, **_exact(6)},
+                     {**none, "sent_to_war_low": 2, **_exact(5)},  # 'at least two sent': no upper bound
+                     {**none, **_exact(4)})  # nobody reported sent
+    t = agg.totals(inc, stem="sent_to_war")
+    assert (t["persons_low"], t["persons_best"], t["persons_high"], t["high_open"]) == (5, 5, 5, True)
+    assert t["n_count_unknown"] == 1
+
+
+def test_unplaced_lists_incidents_without_a_region_or_a_start_date():
+    inc = _incidents({"region_code": None, "region_name": None, "occupation_status": None, "date_start": "2023-01-01", **_exact(1)},
+                     {"date_start": None, "date_end": "2023-01-31", **_exact(2)},
+                     {"region_code": None, "region_name": None, "occupation_status": None, **_exact(3)},
+                     {"date_start": "2023-01-01", **_exact(4)})
+    u = agg.unplaced(inc).set_index("incident_id")["missing"]
+    assert u.to_dict() == {"INC-900": "region", "INC-901": "start date", "INC-902": "region|start date"}
+    kf = agg.key_figures(inc, frames()["sources"])
+    assert (kf["n_incidents_no_region"], kf["n_incidents_undated"]) == (2, 2)
+    table = display.unplaced_table(inc)
+    assert list(table["missing"]) == ["region", "start date", "region and start date"]
+    assert display.unplaced_table(inc.iloc[[3]]).empty
+
+
+def test_sums_carry_the_part_resting_on_claims(tables):
+    g = agg.by_victim_group(tables["incidents"]).set_index("victim_group")
+    row = g.loc["ukrainians_in_occupied_territories"]
+    assert (row["n_incidents_claimed"], row["persons_low_claimed"], row["persons_best_claimed"], row["persons_high_claimed"]) == (2, 300, 300, 330)
+    assert g.drop(index="ukrainians_in_occupied_territories")["persons_high_claimed"].sum() == 0

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import aggregate as agg
+from analysis import codebook
 
 DAY0 = dt.date(2022, 1, 1)
 QUALIFIERS = ["exact", "at_least", "approximately", "up_to", "range", "unknown"]
@@ -49,6 +50,7 @@ _row = st.fixed_dictionaries({
     "persons_high": _count,
     "persons_qualifier": st.sampled_from(QUALIFIERS),
     "overlaps": st.booleans(),
+    "claimed": st.booleans(),
     "region_code": _cell(REGIONS),
     "region_name": _cell(NAMES),
     "occupation_status": _cell(STATUSES),
@@ -72,12 +74,13 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
             "persons_best": r["persons_best"],
             "persons_high": r["persons_high"],
             "persons_qualifier": r["persons_qualifier"],
-            "overlaps_incident_id": "INC-999" if r["overlaps"] else None,
+            # overlaps the first row: rule 4 applies only when that row is an incident of the same table
+            "overlaps_incident_id": "INC-001" if r["overlaps"] and i > 0 else None,
             "region_code": r["region_code"],
             "region_name": r["region_name"],
             "occupation_status": r["occupation_status"],
             "coercion": r["coercion"],
-            "claimed_by_party": False,
+            "claimed_by_party": r["claimed"],
         })
     df = pd.DataFrame(records, columns=["incident_id", "event_kind", "date_start", "date_end", "first_reported_date",
                                         "persons_low", "persons_best", "persons_high", "persons_qualifier",
@@ -99,14 +102,19 @@ def _split(cell) -> list[str]:
     return [] if cell is None else [v for v in cell.split("|") if v]
 
 
-def _bounds(r: dict) -> tuple[float, float, float, bool, bool]:
+def _overlaps(r: dict, rows: list[dict]) -> bool:
+    """Rule 4: the row overlaps the first row, and that row is an incident of the table."""
+    return r["overlaps"] and r is not rows[0] and rows[0]["event_kind"] == "incident"
+
+
+def _bounds(r: dict, rows: list[dict]) -> tuple[float, float, float, bool, bool]:
     """(low, best, high, count_unknown, high_open) of one incident (rules 2-4)."""
     low, best, high = r["persons_low"], r["persons_best"], r["persons_high"]
     if r["persons_qualifier"] == "unknown" or (low is None and best is None and high is None):
         return 0.0, 0.0, 0.0, True, False
     first = lambda *xs: next((x for x in xs if x is not None), 0)  # noqa: E731
     lo, be, hi = first(low, best), first(best, low, high), first(high, best, low)
-    if r["overlaps"]:
+    if _overlaps(r, rows):
         lo = be = 0
     return float(lo), float(be), float(hi), False, high is None and r["persons_qualifier"] == "at_least"
 
@@ -170,6 +178,28 @@ def reference_allocation(rows: list[dict], freq: str) -> list[tuple]:
     return out
 
 
+def _empty() -> dict:
+    return dict(n_incidents=0, n_count_unknown=0, persons_low=0.0, persons_best=0.0, persons_high=0.0, high_open=False,
+                has_count=False, n_incidents_claimed=0, persons_low_claimed=0.0, persons_best_claimed=0.0,
+                persons_high_claimed=0.0)
+
+
+def _add(e: dict, r: dict, low, best, high, unknown, high_open) -> None:
+    """Add one incident to a row of sums (the columns of aggregate.SUM_COLUMNS)."""
+    e["n_incidents"] += 1
+    e["n_count_unknown"] += unknown
+    e["persons_low"] += low
+    e["persons_best"] += best
+    e["persons_high"] += high
+    e["high_open"] |= high_open
+    e["has_count"] |= not unknown
+    if r["claimed"]:
+        e["n_incidents_claimed"] += 1
+        e["persons_low_claimed"] += low
+        e["persons_best_claimed"] += best
+        e["persons_high_claimed"] += high
+
+
 # --------------------------------------------------------------------------------------
 # Properties
 # --------------------------------------------------------------------------------------
@@ -211,7 +241,7 @@ def test_by_period_matches_the_reference(rows, freq):
                               persons_low=0.0, persons_best=0.0, persons_high=0.0, high_open=False)
     by_id = {f"INC-{i + 1:03d}": r for i, r in enumerate(rows)}
     for incident_id, label, _days, share, n_periods in alloc:
-        low, best, high, unknown, high_open = _bounds(by_id[incident_id])
+        low, best, high, unknown, high_open = _bounds(by_id[incident_id], rows)
         p = periods[label]
         p["n_incidents"] += 1
         p["n_incidents_within"] += n_periods == 1
@@ -223,7 +253,7 @@ def test_by_period_matches_the_reference(rows, freq):
         p["high_open"] |= high_open
     undated = [r for r in rows if r["event_kind"] == "incident" and _span(r) is None]
     if undated:
-        b = [_bounds(r) for r in undated]
+        b = [_bounds(r, rows) for r in undated]
         order.append("undated")
         periods["undated"] = dict(n_incidents=len(undated), n_incidents_within=0, n_incidents_spanning=0, n_count_unknown=sum(x[3] for x in b),
                                   persons_low=sum(x[0] for x in b), persons_best=sum(x[1] for x in b),
@@ -243,7 +273,7 @@ def test_by_region_matches_the_reference(rows):
     for r in rows:
         if r["event_kind"] != "incident":
             continue
-        low, best, high, unknown, high_open = _bounds(r)
+        low, best, high, unknown, high_open = _bounds(r, rows)
         codes = _split(r["region_code"]) or [""]
         names, statuses = _split(r["region_name"]), _split(r["occupation_status"])
         for i, code in enumerate(codes):
@@ -251,15 +281,9 @@ def test_by_region_matches_the_reference(rows):
             e = expected.setdefault(code, dict(
                 region_name=names[i] if i < len(names) else (code or "region not stated"),
                 occupation_status=statuses[i] if i < len(statuses) else "",
-                n_incidents=0, n_incidents_shared=0, n_count_unknown=0, persons_low=0.0, persons_best=0.0,
-                persons_high=0.0, high_open=False))
-            e["n_incidents"] += 1
+                n_incidents_shared=0, **_empty()))
             e["n_incidents_shared"] += len(codes) > 1
-            e["n_count_unknown"] += unknown
-            e["persons_low"] += low if len(codes) == 1 else 0.0  # rule 6: only when in this region alone
-            e["persons_best"] += best
-            e["persons_high"] += high
-            e["high_open"] |= high_open
+            _add(e, r, low, best, high, unknown, high_open)  # rule 6: low, best and high in full in each region
     got = table.set_index("region_code").to_dict("index")
     assert got == expected
     assert list(table.sort_values(["persons_best", "n_incidents", "region_code"], ascending=[False, False, True])["region_code"]) \
@@ -274,18 +298,13 @@ def test_by_category_and_key_figures_match_the_reference(rows):
     expected: dict[str, dict] = {}
     incidents = [r for r in rows if r["event_kind"] == "incident"]
     for r in incidents:
-        low, best, high, unknown, high_open = _bounds(r)
+        low, best, high, unknown, high_open = _bounds(r, rows)
         for value in _split(r["coercion"]) or ["unknown"]:
-            e = expected.setdefault(value, dict(n_incidents=0, n_count_unknown=0, persons_low=0.0, persons_best=0.0,
-                                                persons_high=0.0, high_open=False))
-            e["n_incidents"] += 1
-            e["n_count_unknown"] += unknown
-            e["persons_low"] += low
-            e["persons_best"] += best
-            e["persons_high"] += high
-            e["high_open"] |= high_open
+            _add(expected.setdefault(value, _empty()), r, low, best, high, unknown, high_open)
     assert table.set_index("coercion").to_dict("index") == expected
-    kf = agg.key_figures(df, pd.DataFrame({"source_id": ["s-a"]}))
+    # key_figures reads every column of the table: the others empty
+    full = df.reindex(columns=codebook.INCIDENTS.columns).astype(codebook.pandas_dtypes("incidents"))
+    kf = agg.key_figures(full, pd.DataFrame({"source_id": ["s-a"]}))
     assert kf["n_ransoms"] == sum("ransom_demand" in _split(r["coercion"]) for r in incidents)
     assert kf["n_incidents_multi_region"] == sum(len(_split(r["region_code"])) > 1 for r in incidents)
     assert kf["n_regions"] == len({c for r in incidents for c in _split(r["region_code"])})

@@ -86,3 +86,68 @@ def test_missing_parameter_in_the_notebook():
     del ns["freq"]
     with pytest.raises(P.ParameterError, match="parameter 'freq' is not defined"):
         P.check(ns, SPEC)
+
+
+# --------------------------------------------------------------------------------------
+# SPECS: what each notebook accepts, in one place
+# --------------------------------------------------------------------------------------
+
+
+def test_choices_may_be_read_from_where_they_are_defined():
+    from analysis import aggregate
+    from analysis.figures import EXTENTS
+
+    assert P.SPECS["overview"]["map_extent"].accepted() == list(EXTENTS)
+    assert P.SPECS["time_trends"]["freq"].accepted() == list(aggregate.FREQUENCIES)
+    with pytest.raises(P.ParameterError, match="unknown map_extent 'east'; accepted: west, full"):
+        P.check({"map_value": "persons", "map_extent": "east", "exclude_party_claims": False, "processed_dir": "", "_ih": []},
+                P.SPECS["overview"])
+
+
+def test_every_notebook_takes_exclude_party_claims_as_a_bool():
+    for name, spec in P.SPECS.items():
+        assert spec["exclude_party_claims"].type is bool, name
+    ns = {"region_code": "RU-CE", "exclude_party_claims": "yes", "processed_dir": "", "_ih": []}
+    with pytest.raises(P.ParameterError, match="parameter 'exclude_party_claims' must be bool, got str 'yes'"):
+        P.check(ns, P.SPECS["region_profile"])
+
+
+def test_the_notebooks_define_exactly_their_specs():
+    from analysis import config
+
+    assert P.check_notebook_cells(config.NOTEBOOKS_DIR) == []
+
+
+def test_a_parameters_cell_that_drifts_from_its_spec_is_reported(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from analysis import config
+
+    for name in P.SPECS:
+        (tmp_path / f"{name}.ipynb").write_bytes((config.NOTEBOOKS_DIR / f"{name}.ipynb").read_bytes())
+    nb = new_notebook(cells=[new_code_cell('region_code: str = "RU-CE"  # a region\nprocessed_dir: int = 0  # wrong type',
+                                           metadata={"tags": ["parameters"]})])
+    nbformat.write(nb, tmp_path / "region_profile.ipynb")
+    problems = P.check_notebook_cells(tmp_path)
+    assert problems == [
+        "region_profile.ipynb defines region_code, processed_dir; SPECS['region_profile'] lists region_code, exclude_party_claims, processed_dir",
+        "region_profile.ipynb: processed_dir is int = 0; SPECS says str",
+    ]
+
+
+def test_docs_for_analysts_are_generated_from_the_specs():
+    from analysis import config
+
+    text = (config.PROJECT_ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    generated = P.parameters_markdown(config.NOTEBOOKS_DIR)
+    assert generated in text, "docs/analysts.md is stale: run `python -m analysis.params`"
+    for name, spec in P.SPECS.items():
+        assert f"### `{name}.ipynb`" in generated
+        for pname in spec:
+            assert f"| `{pname}` |" in generated
+    assert "| `map_extent` | str | `\"west\"` | `west`, `full` |" in generated
+
+
+def test_the_old_alias_of_check_is_gone():
+    assert not hasattr(P, "validate_parameters")
