@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import aggregate
+from analysis import aggregate, codebook
 from analysis.report import ReportError, generate, inspect, preprocess, render
 from fixtures.report.stand_in import HOSTILE, REGION_LABELS, code_cell, hostile_table, png, write_notebook, write_stand_ins
 from fixtures.tables import frames, write_processed
@@ -589,7 +589,8 @@ def test_stamp_names_commit_and_dataset(real_sources_build):
     stamp = (real_sources_build["reports"] / "_generated" / "stamp.md").read_text()
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert commit and f"`{commit}`" in stamp
-    assert re.search(r"SHA-256 `[0-9a-f]{64}` of 12 files of `data/processed/` \(no MANIFEST\)", stamp)
+    n_files = 2 * len(codebook.TABLES)  # each table as CSV and Parquet
+    assert re.search(rf"SHA-256 `[0-9a-f]{{64}}` of {n_files} files of `data/processed/` \(no MANIFEST\)", stamp)
     assert "| typst | " in stamp and "| Python | " in stamp
 
 

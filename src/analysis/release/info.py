@@ -47,7 +47,7 @@ class ReleaseInfo:
             "release_version": self.version or "unreleased",
             "release_date": Cutoff(self.date, "day").text() if self.date else "",
             "previous_release": self.previous or "",
-            "data_cutoff": self.cutoff.text(),
+            "data_cutoff_text": self.cutoff.text(),
             "data_cutoff_date": self.cutoff.date or "",
             "release_label": self.label(),
         }
