@@ -107,16 +107,32 @@ def _overlaps(r: dict, rows: list[dict]) -> bool:
     return r["overlaps"] and r is not rows[0] and rows[0]["event_kind"] == "incident"
 
 
-def _bounds(r: dict, rows: list[dict]) -> tuple[float, float, float, bool, bool]:
-    """(low, best, high, count_unknown, high_open) of one incident (rules 2-4)."""
+def _own_bounds(r: dict) -> tuple[float, float, float, bool, bool]:
+    """(low, best, high, count_unknown, high_open) of one incident on its own (rules 2-3)."""
     low, best, high = r["persons_low"], r["persons_best"], r["persons_high"]
     if r["persons_qualifier"] == "unknown" or (low is None and best is None and high is None):
         return 0.0, 0.0, 0.0, True, False
     first = lambda *xs: next((x for x in xs if x is not None), 0)  # noqa: E731
     lo, be, hi = first(low, best), first(best, low, high), first(high, best, low)
-    if _overlaps(r, rows):
-        lo = be = 0
     return float(lo), float(be), float(hi), False, high is None and r["persons_qualifier"] == "at_least"
+
+
+def _bounds(r: dict, rows: list[dict]) -> tuple[float, float, float, bool, bool]:
+    """(low, best, high, count_unknown, high_open) of one incident in its table (rules 2-4).
+
+    The rows that overlap the first row form one group with it: the member with the largest
+    low (best) carries the group's low (best), the first row winning ties; the others add
+    their high only.
+    """
+    lo, be, hi, unknown, high_open = _own_bounds(r)
+    group = [rows[0]] + [x for x in rows if _overlaps(x, rows) and x["event_kind"] == "incident"]
+    if len(group) > 1 and any(x is r for x in group):
+        own = [_own_bounds(x) for x in group]
+        for k in (0, 1):
+            carrier = max(range(len(group)), key=lambda i: (own[i][k], -i))
+            if group[carrier] is not r:
+                lo, be = (0.0, be) if k == 0 else (lo, 0.0)
+    return lo, be, hi, unknown, high_open
 
 
 def _span(r: dict) -> tuple[dt.date, dt.date] | None:
@@ -309,3 +325,47 @@ def test_by_category_and_key_figures_match_the_reference(rows):
     assert kf["n_incidents_multi_region"] == sum(len(_split(r["region_code"])) > 1 for r in incidents)
     assert kf["n_regions"] == len({c for r in incidents for c in _split(r["region_code"])})
     assert kf["n_incidents_undated"] == sum(_span(r) is None for r in incidents)
+
+
+# --------------------------------------------------------------------------------------
+# Rule 4 on any graph of overlaps
+# --------------------------------------------------------------------------------------
+
+_graph_row = st.fixed_dictionaries({
+    "persons_low": _count, "persons_best": _count, "persons_high": _count,
+    "persons_qualifier": st.sampled_from(QUALIFIERS),
+    "overlaps": st.one_of(st.none(), st.integers(0, 11)),  # the row whose victims may include this one's (itself and cycles too)
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_graph_row, min_size=1, max_size=12))
+def test_totals_count_shared_victims_once_on_any_overlap_graph(rows):
+    ids = [f"INC-{i + 1:03d}" for i in range(len(rows))]
+    inc = pd.DataFrame({
+        "incident_id": ids, "event_kind": "incident",
+        "persons_low": [r["persons_low"] for r in rows], "persons_best": [r["persons_best"] for r in rows],
+        "persons_high": [r["persons_high"] for r in rows], "persons_qualifier": [r["persons_qualifier"] for r in rows],
+        "overlaps_incident_id": [None if r["overlaps"] is None or r["overlaps"] >= len(rows) else ids[r["overlaps"]] for r in rows],
+    }).astype({"persons_low": "Int64", "persons_best": "Int64", "persons_high": "Int64", "incident_id": "string",
+               "event_kind": "string", "persons_qualifier": "string", "overlaps_incident_id": "string"})
+    alone = agg.person_bounds(inc, apply_overlap=False)
+    total = agg.totals(inc)
+    # The low total is at least the largest incident's and at most all of them; the high total adds every high.
+    assert alone["low"].max() <= total["persons_low"] <= alone["low"].sum()
+    assert alone["best"].max() <= total["persons_best"] <= alone["best"].sum()
+    assert total["persons_high"] == alone["high"].sum()
+    # Without any overlap, nothing is shared: every incident counts in full.
+    free = agg.totals(inc.assign(overlaps_incident_id=pd.NA).astype({"overlaps_incident_id": "string"}))
+    assert free["persons_low"] == alone["low"].sum()
+
+
+def test_a_larger_incident_overlapping_a_smaller_one_keeps_the_low_total():
+    # 500 conscripted may include the 300 of another report: at least 500, not 300.
+    inc = pd.DataFrame({"incident_id": ["INC-001", "INC-002"], "event_kind": "incident", "persons_low": [300, 500],
+                        "persons_best": [300, 500], "persons_high": [300, 500], "persons_qualifier": "exact",
+                        "overlaps_incident_id": [None, "INC-001"]}).astype(
+        {"persons_low": "Int64", "persons_best": "Int64", "persons_high": "Int64", "overlaps_incident_id": "string",
+         "incident_id": "string", "event_kind": "string", "persons_qualifier": "string"})
+    total = agg.totals(inc)
+    assert (total["persons_low"], total["persons_best"], total["persons_high"]) == (500, 500, 800)

@@ -28,12 +28,16 @@ Counting rules (each is applied in one function, next to a one-line reason):
    A row whose incidents all have unknown counts has no persons total at all
    (``has_count`` is False): it is shown as "count unknown", never as 0.
 4. **Overlaps.** An incident with ``overlaps_incident_id`` may describe some of the same
-   people as another incident, so it adds its persons to the high total only, in every
-   breakdown of the table counted, *when the incident it overlaps is in that table*. In a
-   table without it (claims of a party excluded, one victim group selected) nobody is
-   counted twice, and the incident counts in full. Flow arrows apply the rule per arrow
-   (rule 8). (Until this version the rule applied even when the other incident was not
-   in the table; no number of the seed data's report changes.)
+   people as another incident. Incidents linked that way (through any chain, within the
+   table counted) form an overlap group whose victims are counted once: the group's low
+   and best are those of its member with the largest low (best), carried by that member
+   alone, and its high adds every member's high. So a total's low is never below the
+   largest single incident's low, and never above the sum of all lows. Ties go to the
+   incident the others overlap. In a table without the other incident (claims of a party
+   excluded, one victim group selected) nobody is counted twice, and the incident counts
+   in full. Flow arrows apply the rule per arrow (rule 8). (Until this version the
+   overlapping incident always gave up its low and best, so a larger incident overlapping
+   a smaller one dropped out of the lower total; no number of the seed data changes.)
 5. **Date spans across periods** (``by_period``). An incident is placed over its whole
    span [date_start, date_end]. ``persons_low`` of a period counts only incidents whose
    whole span lies in the period (they certainly happened then); ``persons_high`` counts

@@ -164,6 +164,52 @@ def _overlapping(inc: pd.DataFrame) -> np.ndarray:
     return (target.notna() & target.isin(inc["incident_id"])).to_numpy(dtype=bool)
 
 
+def overlap_groups(inc: pd.DataFrame) -> np.ndarray:
+    """Per incident row, the number of its overlap group: incidents linked by
+    ``overlaps_incident_id`` (either way, through any chain) within the table."""
+    ids = inc["incident_id"].to_numpy(dtype=object)
+    position = {iid: i for i, iid in enumerate(ids)}
+    parent = np.arange(len(ids))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    targets = inc["overlaps_incident_id"].to_numpy(dtype=object)
+    for i in np.flatnonzero(_overlapping(inc)):
+        a, b = root(i), root(position[targets[i]])
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return np.array([root(i) for i in range(len(ids))], dtype=np.int64)
+
+
+def _count_shared_once(inc: pd.DataFrame, low: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 4 within each overlap group: the group's low and best are those of its member with
+    the largest low (best), carried by that member alone; its high is every member's high.
+
+    One group's victims may all be the largest member's, so its minimum is that member's
+    and never less; nobody is counted twice in it, nor left out of its maximum. Ties go
+    to the incident the others overlap (it has no overlap of its own in the table), then
+    to the first incident id, so the carrier is the same in every table holding the group.
+    """
+    group = overlap_groups(inc)
+    shared = np.bincount(group, minlength=len(group))[group] > 1
+    own = ~_overlapping(inc)
+    order_key = pd.DataFrame({"group": group, "own": own, "id": inc["incident_id"].to_numpy(dtype=object)})
+
+    def carried(values: np.ndarray) -> np.ndarray:
+        ranked = order_key.assign(value=values).sort_values(["group", "value", "own", "id"], ascending=[True, False, False, True],
+                                                            kind="stable")
+        carrier = np.zeros(len(values), dtype=bool)
+        carrier[ranked.index[~ranked["group"].duplicated()]] = True
+        return np.where(shared & ~carrier, 0.0, values)
+
+    order_key.index = np.arange(len(group))
+    return carried(low), carried(best)
+
+
 def _claimed(inc: pd.DataFrame) -> np.ndarray:
     return inc["claimed_by_party"].fillna(False).to_numpy(dtype=bool) if "claimed_by_party" in inc else np.zeros(len(inc), bool)
 
@@ -192,15 +238,15 @@ def person_bounds(events: pd.DataFrame, *, apply_overlap: bool = True, stem: str
     best = _first_number(best_src, low_src, high_src)
     high = _first_number(high_src, best_src, low_src)
     overlaps = _overlapping(inc)
-    # Overlapping victims are already counted in this table: upper bound only (rule 4).
-    if apply_overlap:
-        low = np.where(overlaps, 0.0, low)
-        best = np.where(overlaps, 0.0, best)
+    low, best = np.where(count_unknown, 0.0, low), np.where(count_unknown, 0.0, best)
+    if apply_overlap and overlaps.any():
+        # Incidents that may share victims count them once: upper bound in full (rule 4).
+        low, best = _count_shared_once(inc, low, best)
     return pd.DataFrame(
         {
             "incident_id": inc["incident_id"],
-            "low": np.where(count_unknown, 0.0, low),
-            "best": np.where(count_unknown, 0.0, best),
+            "low": low,
+            "best": best,
             "high": np.where(count_unknown, 0.0, high),
             "count_unknown": count_unknown,
             "high_open": high_open,
