@@ -46,10 +46,16 @@ Counting rules (each is applied in one function, next to a one-line reason):
    best totals of all periods add up to the overall best total, while lows add up to
    less and highs to more: date uncertainty widens the range instead of being hidden.
    ``n_incidents`` counts incidents touching the period, ``n_incidents_spanning`` those
-   of them that also touch another period. An open span ('since March') ends on the
-   first report; an incident without a start date is 'undated': it is kept out of the
-   periods and, with ``include_undated``, given a row of its own, so the best column
-   always adds up to the overall best. No period starts after the data's cut-off
+   of them that also touch another period. The kind of each bound
+   (``date_start_bound``, ``date_end_bound``) decides how an open span is counted: an
+   ``ongoing`` or ``open`` end ('since March') ends on the first report (nothing reported
+   can have happened after it was reported); an ``or_earlier`` start and an ``or_later``
+   end are counted as given (the incident was under way on those days, so the periods
+   between them certainly saw it); a ``no_later_than`` end is the span's last day; an
+   incident whose start is open ('before February 2023': no ``date_start``) is 'undated':
+   it is never spread back over years no source names, but kept out of the periods and,
+   with ``include_undated``, given a row of its own, so the best column always adds up to
+   the overall best. No period starts after the data's cut-off
    (rule 11): nothing can be known of it yet, so it gets no row rather than a row of 0.
 6. **Several regions without a split** (``by_region``). An incident that names several
    regions is never divided between them: it is counted, with all its persons (low,

@@ -31,8 +31,9 @@ _DATE_COLUMNS = ["date_start", "date_end", "first_reported_date"]
 def incident_spans(events: pd.DataFrame) -> pd.DataFrame:
     """Effective [start, end] of each incident; NaT for undated incidents.
 
-    An open span ('since March 2023') ends on the first report (nothing reported can have
-    happened after it was reported); an incident without a start date is undated.
+    An open or ongoing end ('since March 2023') ends on the first report (nothing reported
+    can have happened after it was reported); an incident without a start date ('before
+    February 2023': its start is open) is undated (rule 5).
     """
     start = events["date_start"]
     end = events["date_end"].fillna(events["first_reported_date"])

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...columnar import as_text, pick
 
-ID_ACCEPTED = "'R' followed by three or more digits, e.g. R051"
+ID_ACCEPTED = "'R' followed by three or more digits 0-9, e.g. R051"
 
 
 def check_ids(c) -> None:
@@ -37,12 +37,9 @@ def check_ids(c) -> None:
 
 
 def id_well_formed(rid: pd.Series) -> np.ndarray:
-    """'R' and three or more digits (str.isdigit, which also takes other scripts' digits)."""
-    ok = np.array(rid.str.fullmatch(r"R[0-9]{3,}").fillna(False), dtype=bool)
-    rows = np.flatnonzero(~ok & rid.notna().to_numpy())
-    for i, r in zip(rows, pick(rid, rows)):
-        ok[i] = r[:1] == "R" and r[1:].isdigit() and len(r) >= 4
-    return ok
+    """'R' and three or more ASCII digits: other scripts' digits ('R٠١٢', superscripts) look
+    like numbers to a reader but sort and compare as other ids, so they are refused."""
+    return np.array(rid.str.fullmatch(r"R[0-9]{3,}").fillna(False), dtype=bool)
 
 
 def record_number(rid: str) -> int:
