@@ -52,7 +52,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 #: Bump when the generator's output changes, so cached synthetic sets are regenerated.
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 SOURCE_PREFIX = "synthetic-"
 OUTLET = "SYNTHETIC"
 TEXT_HEADER = (
@@ -242,6 +242,13 @@ def _persons_phrase(t: int, n: int, m: int, noun: str, words: bool) -> tuple[str
 
 
 N_PERSONS_TEMPLATES = 13
+
+
+def _persons_max(t: int, n: int, m: int) -> int | None:
+    """The largest number of persons a head-count template allows (None: no maximum), so those
+    sent to the front or killed are never more than the persons ("several" is 3 to 9)."""
+    n = max(n, 2)
+    return {0: n, 4: n, 5: n + m, 6: n + m, 10: 9, 11: 99}.get(t)
 
 
 def _date_phrase(t: int, y: int, m1: int, m2: int, d1: int, d2: int) -> tuple[str, str | None, bool]:
@@ -458,6 +465,7 @@ def generate(n_records: int, root: Path | None = None, seed: int = 0, *, force: 
             # Persons.
             nn = max(p_n[i], 2)
             persons_p, exact = _persons_phrase(p_t[i], nn, p_m[i], NOUNS[p_noun[i]], p_words[i])
+            persons_max = _persons_max(p_t[i], nn, p_m[i])
             has_persons = kind == "incident" and u_nopers[i] >= SHARE_NO_PERSONS
 
             # A second report of an earlier incident copies its phrases (same facts, other words around them).
@@ -515,14 +523,14 @@ def generate(n_records: int, root: Path | None = None, seed: int = 0, *, force: 
 
             if kind == "incident":
                 if merge_into is None and u_sent[i] < SHARE_SENT:
-                    # Those sent and those killed are among the persons: never more than the persons' number.
-                    k = min(s_k[i], nn) if has_persons else s_k[i]
+                    # Those sent and those killed are among the persons: never more than the persons' maximum.
+                    k = min(s_k[i], persons_max) if has_persons and persons_max else s_k[i]
                     phrase = f"{_num(k, True)} of them" if k > 1 else "one of them"
                     sentence = f"Relatives said {phrase} {'was' if k == 1 else 'were'} sent to the front."
                     sentences.append(sentence)
                     put("sent_to_war", phrase, None, u_sent[i] * 3 % 1, sentence)
                 if merge_into is None and u_killed[i] < SHARE_KILLED:
-                    k = min(k_k[i], nn) if has_persons else k_k[i]
+                    k = min(k_k[i], persons_max) if has_persons and persons_max else k_k[i]
                     phrase = "one of the men" if k == 1 else f"{_num(k, True)} of the men"
                     sentence = f"Later {phrase} {'was' if k == 1 else 'were'} reported killed in action."
                     sentences.append(sentence)

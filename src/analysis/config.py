@@ -36,9 +36,6 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 REPORT_OUTPUT_DIR = _path("COERCION_REPORT_DIR", REPORTS_DIR / "output")
 
-ADMIN1_GEOJSON = REFERENCE_DIR / "admin1_ru_ua.geojson"
-ADMIN0_GEOJSON = REFERENCE_DIR / "admin0_context.geojson"
-RUB_RATES_CSV = REFERENCE_DIR / "rub_exchange_rates.csv"
 
 #: Name under which `make lab` registers the project's Jupyter kernel.
 KERNEL_NAME = "coercion-monitor"

@@ -19,9 +19,10 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis import codebook, config
+from analysis.reference import NOT_OCCUPIED, Reference, read_countries, read_regions  # noqa: F401 (NOT_OCCUPIED: part of this API)
 
 #: Value given to regions whose occupation_status is empty in the boundary file.
-NOT_OCCUPIED = "not_occupied"
+
 
 
 def resolve_processed_dir(processed_dir: str | Path | None = None) -> Path:
@@ -101,30 +102,12 @@ def load_regions(path: str | Path | None = None) -> gpd.GeoDataFrame:
     ``occupation_status`` is filled with 'not_occupied' where the boundary file leaves it
     empty, so every region carries one value of the codebook's vocabulary.
     """
-    path = Path(path) if path else Path(config.ADMIN1_GEOJSON)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
-    gdf = gpd.read_file(path)
-    status = gdf["occupation_status"].replace("", pd.NA).fillna(NOT_OCCUPIED).astype("string")
-    unknown = sorted(set(status) - set(codebook.VOCABULARIES["occupation_status"]))
-    if unknown:
-        raise ValueError(
-            f"{path}: occupation_status {', '.join(unknown)} not in the codebook; "
-            f"allowed: {codebook.allowed_text('occupation_status')}"
-        )
-    gdf["occupation_status"] = status
-    gdf["iso_3166_2"] = gdf["iso_3166_2"].astype("string")
-    return gdf
+    return read_regions(path or Reference().boundaries_path)
 
 
 def load_countries(path: str | Path | None = None) -> gpd.GeoDataFrame:
     """Country outlines for the basemap (EPSG:4326); Crimea is drawn inside Ukraine."""
-    path = Path(path) if path else Path(config.ADMIN0_GEOJSON)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
-    gdf = gpd.read_file(path)
-    gdf["iso_a2"] = gdf["iso_a2"].astype("string")
-    return gdf
+    return read_countries(path or Reference().countries_path)
 
 
 def analysis_tables(processed_dir: str | Path | None = None, *, exclude_party_claims: bool = False) -> dict[str, pd.DataFrame]:

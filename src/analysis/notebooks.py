@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import config
+from analysis.reference import Reference
 
 #: The notebook run once per region with incidents.
 REGION_NOTEBOOK = "region_profile"
@@ -91,7 +92,8 @@ def shared_inputs_hash(processed_dir: Path) -> str:
     """Hash of what every notebook reads: processed tables, boundary files, the package's source."""
     h = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    files = sorted(processed_dir.glob("*.parquet")) + [Path(config.ADMIN1_GEOJSON), Path(config.ADMIN0_GEOJSON)]
+    reference = Reference()
+    files = sorted(processed_dir.glob("*.parquet")) + [reference.boundaries_path, reference.countries_path]
     files += sorted(package.rglob("*.py"))
     for path in files:
         if path.exists():

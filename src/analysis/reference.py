@@ -110,34 +110,44 @@ class Reference:
 
     def regions(self):
         """The boundaries as a GeoDataFrame (EPSG:4326); empty occupation statuses read 'not_occupied'."""
-        import geopandas as gpd
-        import pandas as pd
-
-        from .codebook import VOCABULARIES
-
-        path = self.boundaries_path
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
-        gdf = gpd.read_file(path)
-        status = gdf["occupation_status"].replace("", pd.NA).fillna(NOT_OCCUPIED).astype("string")
-        unknown = sorted(set(status) - set(VOCABULARIES["occupation_status"]))
-        if unknown:
-            raise ValueError(f"{path}: occupation_status {', '.join(unknown)} not in the codebook; "
-                             f"allowed: {', '.join(VOCABULARIES['occupation_status'])}")
-        gdf["occupation_status"] = status
-        gdf["iso_3166_2"] = gdf["iso_3166_2"].astype("string")
-        return gdf
+        return read_regions(self.boundaries_path)
 
     def countries(self):
         """Country outlines for the basemap (EPSG:4326); Crimea is drawn inside Ukraine."""
-        import geopandas as gpd
+        return read_countries(self.countries_path)
 
-        path = self.countries_path
-        if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
-        gdf = gpd.read_file(path)
-        gdf["iso_a2"] = gdf["iso_a2"].astype("string")
-        return gdf
+
+def read_regions(path: Path | str):
+    """A boundaries GeoJSON as a GeoDataFrame, each region's occupation status one of the codebook's."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from .codebook import VOCABULARIES
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
+    gdf = gpd.read_file(path)
+    status = gdf["occupation_status"].replace("", pd.NA).fillna(NOT_OCCUPIED).astype("string")
+    unknown = sorted(set(status) - set(VOCABULARIES["occupation_status"]))
+    if unknown:
+        raise ValueError(f"{path}: occupation_status {', '.join(unknown)} not in the codebook; "
+                         f"allowed: {', '.join(VOCABULARIES['occupation_status'])}")
+    gdf["occupation_status"] = status
+    gdf["iso_3166_2"] = gdf["iso_3166_2"].astype("string")
+    return gdf
+
+
+def read_countries(path: Path | str):
+    """Country outlines (a GeoJSON with iso_a2) as a GeoDataFrame."""
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: the boundary file belongs in data/reference/")
+    gdf = gpd.read_file(path)
+    gdf["iso_a2"] = gdf["iso_a2"].astype("string")
+    return gdf
 
 
 def boundary_properties(path: Path | str) -> tuple[dict, ...]:

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from analysis import build, codebook, config
-from analysis.clean.inputs import load_sources
+from analysis.clean.inputs import read_register
 
 ROOT = config.PROJECT_ROOT
 RAW = config.RAW_DIR
@@ -121,7 +121,7 @@ def test_every_incident_has_evidence_for_each_number(tables):
 
 def test_every_archived_text_is_the_one_registered(tmp_path):
     problems: list = []
-    sources, texts = load_sources(RAW, config.SOURCES_DIR, ROOT, problems)
+    sources, texts = read_register(RAW, config.SOURCES_DIR, ROOT, problems)
     assert not problems and len(texts) == len(sources) >= 1
     for row in sources.itertuples():
         assert hashlib.sha256((config.SOURCES_DIR / row.archive_file).read_bytes()).hexdigest() == row.sha256
@@ -131,12 +131,12 @@ def test_a_changed_archived_text_is_refused_on_its_register_line(tmp_path):
     archive = tmp_path / "archive"
     shutil.copytree(config.SOURCES_DIR, archive)
     problems: list = []
-    sources, _ = load_sources(RAW, archive, ROOT, problems)
+    sources, _ = read_register(RAW, archive, ROOT, problems)
     last = sources.iloc[-1]
     with open(archive / last["archive_file"], "ab") as f:
         f.write(b"\nappended after registration\n")
     problems = []
-    load_sources(RAW, archive, ROOT, problems)
+    read_register(RAW, archive, ROOT, problems)
     assert len(problems) == 1
     lines = (RAW / "sources.csv").read_text(encoding="utf-8-sig").splitlines()
     line = next(i + 1 for i, text in enumerate(lines) if text.startswith(last["source_id"] + ","))

@@ -258,7 +258,7 @@ def test_built_notebooks_print_what_the_counting_says(real_processed_dir):
 
     built = Path(config.BUILD_DIR) / "notebooks"
     if not (built / "time_trends.ipynb").exists():
-        pytest.skip("the notebooks are not built: run `make notebooks`")
+        pytest.fail("the notebooks are not built: run `make notebooks` (make test does) before the end-to-end tests")
     incidents, sources = load.load_incidents(real_processed_dir), load.load_sources(real_processed_dir)
     kf = aggregate.key_figures(incidents, sources)
     table = _labelled_cells(nbformat.read(built / "time_trends.ipynb", as_version=4))["tbl-trend"].outputs[0]["data"]["text/markdown"]

@@ -74,7 +74,7 @@ def _make_release(project: Path, version: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def cut(tmp_path_factory) -> dict:
     if not (config.SOURCES_DIR / "MANIFEST.csv").exists() and not any(config.SOURCES_DIR.glob("*.txt")):
-        pytest.skip(f"needs the archive of source texts in {config.SOURCES_DIR}")
+        pytest.fail(f"needs the archive of source texts in {config.SOURCES_DIR} (set COERCION_SOURCES_DIR)")
     project = tmp_path_factory.mktemp("release") / "project"
     _copy_project(project)
     planted = _plant(project / "data" / "raw")

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import build, config
+from analysis.reference import Reference
 from analysis.clean import helper
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -55,7 +56,7 @@ def test_the_helper_process_gives_the_same_bytes(archive, tmp_path, monkeypatch)
     alone = tmp_path / "alone"
     _build(archive, alone)
     monkeypatch.setattr(helper, "HELPER_MIN_RAW_BYTES", 0)
-    assert helper.Helper.for_archive(archive / "raw", config.ADMIN1_GEOJSON) is not None, "this machine cannot fork a helper"
+    assert helper.Helper.for_archive(archive / "raw", Reference().boundaries_path) is not None, "this machine cannot fork a helper"
     with_helper = tmp_path / "helper"
     _build(archive, with_helper)
     assert (with_helper / "MANIFEST").read_text() == (alone / "MANIFEST").read_text()

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from analysis import build, config
-from analysis.clean.inputs import load_sources
+from analysis.reference import Reference
+from analysis.clean.inputs import read_register
 from analysis.problems import BuildError
 from fixtures import SEED_RAW, SEED_TODAY
 
@@ -64,7 +65,7 @@ def test_the_ransom_keeps_the_stated_dollars_and_converts_at_the_official_rate(t
     ransom = amounts[amounts["incident_id"] == "INC-011"].iloc[0]
     assert (ransom["amount"], ransom["currency"], ransom["purpose"]) == (1_500_000, "RUB", "ransom")
     assert (ransom["stated_usd"], ransom["stated_usd_qualifier"]) == (17_000, "at_least")
-    rates = pd.read_csv(config.RUB_RATES_CSV)
+    rates = pd.read_csv(Reference().rates_path)
     rate = rates[(rates["date"] == "2022-09-05") & (rates["currency"] == "USD")]["rub_per_unit"].item()
     assert ransom["rate_date"].date() == dt.date(2022, 9, 5)  # middle of 1-10 September 2022
     assert ransom["amount_usd"] == pytest.approx(1_500_000 / rate, abs=0.01)
@@ -107,12 +108,12 @@ def test_the_seed_register_verifies_and_a_changed_archive_fails_on_its_line(tmp_
     archive = tmp_path / "archive"
     shutil.copytree(config.SOURCES_DIR, archive)
     problems: list = []
-    sources, texts = load_sources(SEED_RAW, archive, ROOT, problems, SEED_TODAY)
+    sources, texts = read_register(SEED_RAW, archive, ROOT, problems, SEED_TODAY)
     assert not problems and len(texts) == len(sources) == 5
     target = archive / sources.iloc[2]["archive_file"]
     target.write_text(target.read_text().replace("thirty", "forty"))
     problems = []
-    load_sources(SEED_RAW, archive, ROOT, problems, SEED_TODAY)
+    read_register(SEED_RAW, archive, ROOT, problems, SEED_TODAY)
     assert len(problems) == 1
     message = str(problems[0])
     assert "seed/raw/sources.csv:4" in message and "sha256" in message and sources.iloc[2]["archive_file"] in message

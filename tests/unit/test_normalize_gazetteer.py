@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import config
+from analysis.reference import Reference
 from analysis.normalize import gazetteer_for, load_gazetteer, place_table, resolve_place
 from analysis.normalize import _cache, _gazetteer
 
@@ -26,7 +26,7 @@ def other_reference(tmp_path_factory):
 
 
 def _write_reference(tmp_path: Path) -> Path:
-    data = json.loads(Path(config.ADMIN1_GEOJSON).read_text(encoding="utf-8"))
+    data = json.loads(Path(Reference().boundaries_path).read_text(encoding="utf-8"))
     for feature in data["features"]:
         p = feature["properties"]
         if p["iso_3166_2"] == "UA-40":
@@ -52,7 +52,7 @@ def test_the_gazetteer_is_cached_under_a_key_of_its_inputs(other_reference):
     gaz = load_gazetteer(path, other_reference.parent / "cache")
     cached = list((other_reference.parent / "cache").glob("gazetteer-*.pickle"))
     assert [c.name for c in cached] == [f"gazetteer-{gaz.key}.pickle"]
-    default_key = _gazetteer.gazetteer_key(Path(config.ADMIN1_GEOJSON))
+    default_key = _gazetteer.gazetteer_key(Path(Reference().boundaries_path))
     assert gaz.key != default_key  # other boundaries, another gazetteer
 
 

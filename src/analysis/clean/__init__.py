@@ -33,7 +33,7 @@ from ..reference import Reference
 from .assemble import Assembly, assemble
 from .checks import check_records
 from .helper import Helper, return_free_memory
-from .inputs import load_sources, parse_iso_date
+from .inputs import read_register, parse_iso_date
 from .phrases import check_money, collect_readings, request_phrase_readings
 from .publish import AccountingError, Build, validate_tables, write_outputs
 from .quotes import find_quotes
@@ -68,7 +68,7 @@ def run(
     helper = Helper.for_archive(raw_dir, reference.boundaries_path)
     try:
         # load inputs
-        sources, texts = load_sources(raw_dir, sources_dir, root, problems, today)
+        sources, texts = read_register(raw_dir, sources_dir, root, problems, today)
         raw = read_raw_records(raw_dir, root)
         problems.extend(raw.problems)
         return_free_memory()

@@ -33,7 +33,7 @@ def parse_iso_date(text: str | None) -> dt.date | None:
         return None
 
 
-def load_sources(raw_dir: Path, sources_dir: Path, root: Path, problems: list[Problem],
+def read_register(raw_dir: Path, sources_dir: Path, root: Path, problems: list[Problem],
                  today: dt.date | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read data/raw/sources.csv, check each row, and recompute each archived text's hash.
 

@@ -28,7 +28,7 @@
   ``explain_money`` says what is wrong with it. Numbers of more than 15 digits and
   scientific notation ("1e400 rubles") are not read.
 
-Why not price-parser alone: it reads one price per string and reads "1,5 млн" as 1.5
+Why not the price-parser package: it reads one price per string and reads "1,5 млн" as 1.5
 (it has no multipliers), "1.5 million rubles (over $17,000)" as a dollar price, and
 "$2,000-3,000" as 2000.
 """

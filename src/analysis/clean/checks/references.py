@@ -60,7 +60,7 @@ def check_total_of(c) -> None:
     total_refs = [split_multi(v) for v in pick(recs["total_of"], with_total)]
     named = [r for refs in total_refs for r in refs]
     known_refs = {r for r, known in zip(named, among(named, c.ids)) if known}
-    kind_of = dict(zip(pick(recs["record_id"], np.flatnonzero(c.coded)), pick(c.kind, np.flatnonzero(c.coded))))
+    kind_of = _coded_kinds(c, sorted(known_refs))
     for p, refs in zip(with_total, total_refs):
         for j, r in enumerate(refs):
             if r not in known_refs:
@@ -76,6 +76,13 @@ def check_total_of(c) -> None:
     is_total = recs["context_type"].eq("reported_total").fillna(False).to_numpy(dtype=bool)
     c.found.add("total_of", c.coded & c.has("total_of") & ~is_total, "total_of",
                 "only reported totals list the incidents they sum", accepted="context_type: reported_total", sub=10**6)
+
+
+def _coded_kinds(c, ids: list[str]) -> dict[str, str | None]:
+    """The event kind of each of ``ids`` that is a coded record (excluded ones are left out)."""
+    rid = c.recs["record_id"]
+    at = np.flatnonzero(c.coded & among(rid, ids))
+    return dict(zip(pick(rid, at), pick(c.kind, at)))
 
 
 def check_total_field(c) -> None:
