@@ -12,7 +12,7 @@ is roubles, ``*_date`` are ISO dates, ``*_code`` are ISO codes, ``*_id`` identif
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 #: Separator of multi-valued cells (several regions, sources, coercion methods).
@@ -504,67 +504,57 @@ def pandas_dtypes(table: str) -> dict[str, str]:
 
 def pandera_schema(table: str):
     """A pandera DataFrameSchema for a published table, generated from the codebook."""
-    import re
-
-    import pandas as pd
     import pandera.pandas as pa
 
-    def every_part(part_ok):
-        """Check function: every |-separated part of each value passes ``part_ok``.
-
-        A multi-valued column holds few distinct cells and fewer distinct parts, so each
-        distinct part is tested once and the verdict is spread back to the rows with
-        vectorised isin: an element-wise map took most of the load time at 1M rows.
-        """
-
-        def check(s: pd.Series) -> pd.Series:
-            cells = pd.Series(s.unique()).dropna()
-            parts = cells.astype(str).str.split(MULTI_SEP, regex=False).explode()
-            bad_parts = [p for p in parts.unique() if not part_ok(p)]
-            if not bad_parts:
-                return pd.Series(True, index=s.index, dtype=bool)
-            bad_cells = cells[parts.isin(bad_parts).groupby(level=0).any()]
-            return ~s.isin(bad_cells)
-
-        return check
-
     t = TABLES[table]
-    columns = {}
-    for f in t.fields:
-        checks = []
-        if f.minimum is not None:
-            checks.append(pa.Check.ge(f.minimum))
-        if f.vocabulary and not f.multi:
-            checks.append(pa.Check.isin(f.allowed))
-        if f.vocabulary and f.multi:
-            allowed = set(f.allowed)
-            checks.append(
-                pa.Check(
-                    every_part(lambda p, allowed=allowed: p in allowed),
-                    element_wise=False,
-                    error=f"every |-separated value must be one of: {', '.join(f.allowed)}",
-                )
-            )
-        if f.pattern and not f.multi:
-            checks.append(pa.Check.str_matches(f.pattern))
-        if f.pattern and f.multi:
-            rx = re.compile(f.pattern)
-            checks.append(
-                pa.Check(
-                    every_part(lambda p, rx=rx: rx.match(p) is not None),
-                    element_wise=False,
-                    error=f"every |-separated value must match {f.pattern}",
-                )
-            )
-        columns[f.name] = pa.Column(
-            _PANDAS_DTYPES[f.type],
-            checks=checks,
-            nullable=f.nullable,
-            unique=f.unique,
-            description=f.description,
-            title=f.name,
-        )
+    columns = {f.name: pa.Column(_PANDAS_DTYPES[f.type], checks=_pandera_checks(f), nullable=f.nullable, unique=f.unique,
+                                 description=f.description, title=f.name) for f in t.fields}
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name=t.name, unique=list(t.primary_key) or None)
+
+
+def _pandera_checks(f: Field) -> list:
+    """The value checks of one field: minimum, vocabulary, pattern (each part of a multi-valued cell)."""
+    import re
+
+    import pandera.pandas as pa
+
+    checks = []
+    if f.minimum is not None:
+        checks.append(pa.Check.ge(f.minimum))
+    if f.vocabulary and not f.multi:
+        checks.append(pa.Check.isin(f.allowed))
+    if f.vocabulary and f.multi:
+        allowed = set(f.allowed)
+        checks.append(pa.Check(_every_part(lambda p: p in allowed), element_wise=False,
+                               error=f"every |-separated value must be one of: {', '.join(f.allowed)}"))
+    if f.pattern and not f.multi:
+        checks.append(pa.Check.str_matches(f.pattern))
+    if f.pattern and f.multi:
+        rx = re.compile(f.pattern)
+        checks.append(pa.Check(_every_part(lambda p: rx.match(p) is not None), element_wise=False,
+                               error=f"every |-separated value must match {f.pattern}"))
+    return checks
+
+
+def _every_part(part_ok):
+    """Check function: every |-separated part of each value passes ``part_ok``.
+
+    A multi-valued column holds few distinct cells and fewer distinct parts, so each
+    distinct part is tested once and the verdict is spread back to the rows with
+    vectorised isin: an element-wise map took most of the load time at 1M rows.
+    """
+    import pandas as pd
+
+    def check(s: pd.Series) -> pd.Series:
+        cells = pd.Series(s.unique()).dropna()
+        parts = cells.astype(str).str.split(MULTI_SEP, regex=False).explode()
+        bad_parts = [p for p in parts.unique() if not part_ok(p)]
+        if not bad_parts:
+            return pd.Series(True, index=s.index, dtype=bool)
+        bad_cells = cells[parts.isin(bad_parts).groupby(level=0).any()]
+        return ~s.isin(bad_cells)
+
+    return check
 
 
 _FRICTIONLESS_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date"}
