@@ -866,9 +866,10 @@ def build(formats: Iterable[str] = ("html", "pdf"), engine: str = "auto") -> dic
         raise ReportError(f"unknown format(s) {', '.join(unknown)}; formats: {', '.join(FORMATS)}")
     chosen = choose_engine(engine)
     variables = generate(engine=chosen)
-    if chosen == "quarto":
-        return render_quarto(formats)
-    return render_builtin(formats, variables=variables)
+    written = render_quarto(formats) if chosen == "quarto" else render_builtin(formats, variables=variables)
+    from analysis.redact.outputs import check_report  # an output naming a restricted value is removed
+
+    return check_report(written, ReportError)
 
 
 def main(argv: list[str] | None = None) -> int:
