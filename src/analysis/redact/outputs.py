@@ -38,6 +38,10 @@ from .matcher import Redactor
 BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "application/pdf")
 _DATA_URI = re.compile(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=\s]+)")
 _TAG = re.compile(r"<[^>]*>")
+#: Tags that break text into blocks: removing them would join the words on either side.
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|td|th|tr|table|thead|tbody|caption|h[1-6]|section|article|"
+                        r"header|footer|nav|aside|main|figure|figcaption|blockquote|pre|img|title|head|body|html)\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"""[\w:-]+\s*=\s*(["'])(.*?)\1""", re.S)
 
 
 @dataclass(frozen=True)
@@ -124,26 +128,29 @@ def _plain_strings(path: Path) -> Iterator[tuple[str, str]]:
 def notebook_strings(path: Path) -> Iterator[tuple[str, str]]:
     """Every string of a notebook, with where it is: cell sources, outputs, metadata, image text chunks."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    yield "notebook metadata", "\n".join(_strings(nb.get("metadata", {})))
+    yield from (("notebook metadata", s) for s in _strings(nb.get("metadata", {})))
     for i, cell in enumerate(nb.get("cells", []), start=1):
-        yield f"cell {i} ({cell.get('cell_type', '?')})", "\n".join(_strings({k: v for k, v in cell.items() if k != "outputs"}))
+        kind = cell.get("cell_type", "?")
+        yield from ((f"cell {i} ({kind})", s) for s in _strings({k: v for k, v in cell.items() if k != "outputs"}))
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             for mime in BINARY_MIME:
                 if isinstance(data.get(mime), str):
-                    yield f"image in the output of cell {i}", "\n".join(image_strings(mime, data[mime]))
+                    yield from ((f"image in the output of cell {i}", s) for s in image_strings(mime, data[mime]))
             rest = {**out, "data": {k: v for k, v in data.items() if k not in BINARY_MIME}}
-            yield f"output of cell {i}", "\n".join(_strings(rest))
+            yield from ((f"output of cell {i}", s) for s in _strings(rest))
 
 
 def html_strings(path: Path) -> Iterator[tuple[str, str]]:
     """The HTML's text (entities decoded, with and without the markup) and its embedded images' text."""
     raw = path.read_text(encoding="utf-8", errors="replace")
     for m in _DATA_URI.finditer(raw):
-        yield "embedded image", "\n".join(image_strings(m.group(1), m.group(2)))
+        yield from (("embedded image", s) for s in image_strings(m.group(1), m.group(2)))
     raw = _DATA_URI.sub(" ", raw)
     yield "text and markup", html.unescape(raw)
-    yield "text", html.unescape(_TAG.sub("", raw))
+    yield "text", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", raw)))
+    # Each attribute value on its own: a web address or an identifier is a cell without spaces.
+    yield from (("an attribute (link, alternative text, title)", html.unescape(m.group(2))) for m in _ATTRIBUTE.finditer(raw))
 
 
 def pdf_strings(path: Path) -> Iterator[tuple[str, str]]:
@@ -175,7 +182,7 @@ def pdf_strings(path: Path) -> Iterator[tuple[str, str]]:
             stack.extend(obj.values())
         elif isinstance(obj, ArrayObject):
             stack.extend(obj)
-    yield "metadata and other text strings (title, outline, links, alternative text)", "\n".join(strings)
+    yield from (("metadata and other text strings (title, outline, links, alternative text)", s) for s in strings)
     xmp = reader.trailer["/Root"].get("/Metadata")
     if xmp is not None:
         yield "XMP metadata", xmp.get_object().get_data().decode("utf-8", errors="replace")
