@@ -17,7 +17,7 @@ import nbformat  # noqa: E402
 import pytest  # noqa: E402
 import typst  # noqa: E402
 
-from analysis.redact import redactor_of  # noqa: E402
+from analysis.redact import Listing, Redactor, redactor_of  # noqa: E402
 from analysis.redact.outputs import check_notebooks, check_report, scan  # noqa: E402
 from fixtures import SEED_RAW  # noqa: E402
 
@@ -88,6 +88,15 @@ def test_a_name_anywhere_in_an_html_page_is_found(tmp_path, redactor, body):
     page.write_text(f"<html><head><title>Report</title></head><body><p>January</p>{body}</body></html>")
     leaks = scan(page, redactor)
     assert leaks and all(LISTED in x.where for x in leaks)
+
+
+def test_a_part_of_a_name_in_a_web_address_is_found(tmp_path):
+    """In a cell without spaces a part of a name is found in lower case: a link's address is read on its own."""
+    redactor = Redactor([Listing("Ruslanbek Zhvikolov", "victim_names", "a.yaml", 3, "R001")])
+    page = tmp_path / "report.html"
+    page.write_text('<p>Six men (<a href="https://example.org/news/zhvikolov-wanted">source</a>)</p>')
+    [leak] = scan(page, redactor)
+    assert leak.place.startswith("an attribute")
 
 
 def test_a_clean_html_page_with_an_embedded_image_passes(tmp_path, redactor):

@@ -174,7 +174,9 @@ def withhold(tables: dict[str, pd.DataFrame], redactor, locate: Locator) -> tupl
     columns = [(name, f) for name in tables for f in TABLES[name].fields if f.withholding]
     if not redactor or not columns:
         return tables, []
-    distinct = [pc.unique(as_text(tables[name][f.name])).drop_null() for name, f in columns]
+    # Each distinct cell once (an identifier column is distinct already).
+    distinct = [(as_text(tables[name][f.name]) if f.unique else pc.unique(as_text(tables[name][f.name]))).drop_null()
+                for name, f in columns]
     found = redactor.find(pa.concat_arrays(distinct))
     starts = np.cumsum([0] + [len(d) for d in distinct])
     by_column: dict[int, dict[str, list]] = {}

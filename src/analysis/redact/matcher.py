@@ -11,14 +11,17 @@ that begins with a capital letter in the listing: "Zelimkhan Mustafinov" withhol
 initial, or in a cell without spaces (an identifier, a file name, a web address), so
 that the part "Said" of a name does not withhold the English verb "said".
 
-Words are matched whole, so "Anuar" never matches inside "January". The matcher is
-compiled once: a column is first narrowed to the cells holding a form of each pattern's
-longest word (one table look-up and one hash look-up per word, in Arrow), and only those
-cells are matched word by word in Python.
+Words are matched whole, so "Anuar" never matches inside "January"; a word may carry an
+English -s ("Mustafinov's": the apostrophe is ignored). The matcher is compiled once: a
+column is first narrowed to the cells holding a form of each pattern's longest word (in
+Arrow: one table look-up per byte, then a regular expression of those forms, or a hash
+look-up of every word when they are too many for one), and only those cells are matched
+word by word in Python.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -28,12 +31,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..codebook import WITHHELD
-from .spelling import SEPARATOR, coarse_char, tokens, word_forms, words_array
+from .spelling import FILLER, SEPARATOR, coarse_array, coarse_char, tokens, word_forms
 #: A listed value needs a word of at least this many letters, and a name's part this many
 #: to be withheld alone: shorter ones ("A.", "Li", "39") would withhold common words everywhere.
 MIN_LETTERS = 3
 #: The keys of a record whose values are withheld.
 RESTRICTED_KEYS = ("victim_names", "identifying_details")
+#: Anchor forms one regular expression looks for: RE2 keeps about a thousand alternatives in
+#: its fast automaton (0.2 s per 100 MB of text) and falls back to a far slower one beyond.
+REGEX_GROUP = 800
+#: Above this many expressions, splitting the texts into words and hashing each is faster.
+MAX_REGEX_GROUPS = 4
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,11 @@ class Redactor:
             for form in p.slots[0]:
                 self._first.setdefault(form, []).append(n)
         # Each pattern's longest word: a text holding none of these holds no pattern.
-        anchors = {form for p in self.patterns for form in max(p.slots, key=lambda s: min(map(len, s)))}
-        self._anchors = pa.array(sorted(anchors), pa.large_string())
+        anchors = sorted({form for p in self.patterns for form in max(p.slots, key=lambda s: min(map(len, s)))})
+        self._anchors = pa.array(anchors + [a + "s" for a in anchors], pa.large_string())
+        groups = [anchors[i:i + REGEX_GROUP] for i in range(0, len(anchors), REGEX_GROUP)]
+        self._regexes = [f"(?:^| )(?:{'|'.join(map(re.escape, g))})s?(?: |$)" for g in groups] \
+            if len(groups) <= MAX_REGEX_GROUPS else None
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
@@ -146,10 +157,11 @@ class Redactor:
         found = []
         no_spaces = None
         for i, (word, start, _) in enumerate(toks):
-            for n in self._first.get(word, ()):
+            starting = self._first.get(word, []) + (self._first.get(word[:-1], []) if word.endswith("s") else [])
+            for n in dict.fromkeys(starting):
                 p = self.patterns[n]
                 k = len(p.slots)
-                if i + k > len(toks) or any(toks[i + j][0] not in p.slots[j] for j in range(1, k)):
+                if i + k > len(toks) or any(not _among(toks[i + j][0], p.slots[j]) for j in range(1, k)):
                     continue
                 if not p.listed:
                     if no_spaces is None:
@@ -174,10 +186,15 @@ class Redactor:
         """Positions of the texts that may hold a restricted value (a superset of those that do)."""
         if not self.patterns or not len(texts):
             return np.zeros(0, dtype=np.int64)
-        texts = pc.fill_null(texts.cast(pa.large_string()), "")
-        flat, parent = words_array(texts)
-        hit = np.flatnonzero(pc.is_in(flat, value_set=self._anchors).to_numpy(zero_copy_only=False))
-        return np.unique(parent[hit]).astype(np.int64)
+        words = pc.replace_substring(coarse_array(pc.fill_null(texts.cast(pa.large_string()), "")), FILLER, "")
+        if self._regexes is not None:
+            hit = pc.match_substring_regex(words, self._regexes[0])
+            for regex in self._regexes[1:]:
+                hit = pc.or_(hit, pc.match_substring_regex(words, regex))
+            return np.flatnonzero(hit.to_numpy(zero_copy_only=False)).astype(np.int64)
+        split = pc.split_pattern(words, SEPARATOR)
+        hit = np.flatnonzero(pc.is_in(pc.list_flatten(split), value_set=self._anchors).to_numpy(zero_copy_only=False))
+        return np.unique(np.asarray(pc.list_parent_indices(split))[hit]).astype(np.int64)
 
     def find(self, texts) -> dict[int, list[Hit]]:
         """The hits of each text that has some, by position (``texts``: Arrow array or list)."""
@@ -209,6 +226,11 @@ def _patterns(value: str, index: int, name: bool) -> list[_Pattern]:
             if part[0][0].text[0].isupper() and sum(w.letters for w, _ in part) >= MIN_LETTERS:
                 out.append(_Pattern(tuple(f for _, f in part), False, index))
     return [p for p in out if all(p.slots)]
+
+
+def _among(word: str, forms: frozenset[str]) -> bool:
+    """Whether a word is one of the forms, or one of them with an English -s."""
+    return word in forms or (word.endswith("s") and word[:-1] in forms)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

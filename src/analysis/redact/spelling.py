@@ -32,7 +32,6 @@ import unicodedata
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 #: Left where an ignored character stood; words are read without them.
 FILLER = "\x01"
@@ -172,12 +171,6 @@ def _coarse_bytes(raw: np.ndarray) -> np.ndarray:
     return out
 
 
-def words_array(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Every coarse word of every text (fillers dropped) and the text each comes from."""
-    split = pc.split_pattern(pc.replace_substring(coarse_array(texts), FILLER, ""), SEPARATOR)
-    return pc.list_flatten(split), np.asarray(pc.list_parent_indices(split))
-
-
 # --------------------------------------------------------------------------------------
 # The forms of a restricted value's words
 # --------------------------------------------------------------------------------------
@@ -244,8 +237,8 @@ def word_forms(word: str, name: bool) -> frozenset[str]:
     """The coarse forms a word of a restricted value takes (``name``: it is a proper name).
 
     A Cyrillic word takes its inflected forms; a Latin word of a name takes those of its
-    Cyrillic spelling; each form is also spelled in the other alphabet, and takes an
-    English -s (possessive or plural).
+    Cyrillic spelling; each form is also spelled in the other alphabet. (An English -s,
+    possessive or plural, is allowed by the matcher.)
     """
     spelled = {word}
     if is_cyrillic(word):
@@ -256,6 +249,4 @@ def word_forms(word: str, name: bool) -> frozenset[str]:
     out = set()
     for w in spelled:
         out.update(words(w))
-    # English possessives and plurals ("Abubekirov's": the apostrophe is ignored).
-    out |= {w + "s" for w in out if not w.isdigit()}
     return frozenset(out)
