@@ -174,15 +174,12 @@ def withhold(tables: dict[str, pd.DataFrame], redactor, locate: Locator) -> tupl
     columns = [(name, f) for name in tables for f in TABLES[name].fields if f.withholding]
     if not redactor or not columns:
         return tables, []
-    # Each distinct cell once (an identifier column is distinct already).
-    distinct = [(as_text(tables[name][f.name]) if f.unique else pc.unique(as_text(tables[name][f.name]))).drop_null()
-                for name, f in columns]
-    found = redactor.find(pa.concat_arrays(distinct))
-    starts = np.cumsum([0] + [len(d) for d in distinct])
     by_column: dict[int, dict[str, list]] = {}
-    for i, hits in found.items():
-        k = int(np.searchsorted(starts, i, side="right") - 1)
-        by_column.setdefault(k, {})[distinct[k][i - starts[k]].as_py()] = hits
+    for k, (name, f) in enumerate(columns):
+        cells = distinct_cells(_arrow(tables[name][f.name]), f.unique)
+        found = redactor.find(cells)
+        if found:
+            by_column[k] = {cells[i].as_py(): hits for i, hits in found.items()}
     out, problems = dict(tables), []
     for k, cells in sorted(by_column.items()):
         name, f = columns[k]
@@ -196,13 +193,54 @@ def withhold(tables: dict[str, pd.DataFrame], redactor, locate: Locator) -> tupl
     return out, problems
 
 
+def _arrow(column: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow, in the pieces it is stored in (no copy of an Arrow-backed column)."""
+    array = pa.array(column, from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+#: Rows of a column sampled to tell whether its cells repeat (every k-th row).
+_SAMPLE_ROWS = 10_000
+
+
+def distinct_cells(column: pa.ChunkedArray, unique: bool = False) -> pa.Array | pa.ChunkedArray:
+    """The cells of a column to look at, each distinct text once where that saves work.
+
+    Finding a column's distinct values costs a hash of every cell: worth it where cells
+    repeat (quotes, reasons, categories), not where nearly all differ (summaries,
+    identifiers), which a sample of the rows tells.
+    """
+    column = column.drop_null()
+    if unique or len(column) <= 2 * _SAMPLE_ROWS:
+        return column if unique else pc.unique(column)
+    # Every k-th row (the column stays in pieces: no copy of it is made).
+    sample = column.take(np.arange(0, len(column), len(column) // _SAMPLE_ROWS))
+    return column if len(pc.unique(sample)) > 0.9 * len(sample) else pc.unique(column)
+
+
+#: Rows of a column rebuilt at a time when cells are withheld: pieces without a hit are kept as they are.
+_PIECE_ROWS = 65_536
+
+
 def _withheld(df: pd.DataFrame, column: str, cells: dict[str, list], redactor, kind: str) -> pd.DataFrame:
-    """``df`` with the cells named in ``cells`` withheld: their restricted words, or the whole cell."""
-    col = df[column]
-    mask = col.isin(list(cells)).fillna(False).to_numpy(dtype=bool)
-    replaced = {text: (None if kind == "cell" else redactor.redact(text, hits)) for text, hits in cells.items()}
+    """``df`` with the cells named in ``cells`` withheld: their restricted words, or the whole cell.
+
+    Only the pieces of the column that hold such a cell are rebuilt (in Arrow): a quote
+    column of millions of rows is not copied for a few thousand names.
+    """
+    col = _arrow(df[column]).cast(pa.large_string())
+    texts = pa.array(list(cells), pa.large_string())
+    withheld = pa.array([None if kind == "cell" else redactor.redact(text, hits) for text, hits in cells.items()],
+                        pa.large_string())
+    pieces = []
+    for chunk in col.chunks:
+        for at in range(0, len(chunk), _PIECE_ROWS):
+            piece = chunk.slice(at, _PIECE_ROWS)
+            which = pc.index_in(piece, value_set=texts)
+            pieces.append(pc.if_else(pc.is_null(which), piece, pc.take(withheld, which)) if which.null_count < len(piece) else piece)
     df = df.copy(deep=False)
-    df[column] = col.mask(mask, col[mask].map(replaced)).astype(col.dtype)
+    new = pa.chunked_array(pieces, pa.large_string())
+    df[column] = pd.Series(pd.arrays.ArrowStringArray(new), index=df.index, dtype=df[column].dtype)
     return df
 
 

@@ -42,6 +42,8 @@ RESTRICTED_KEYS = ("victim_names", "identifying_details")
 REGEX_GROUP = 800
 #: Above this many expressions, splitting the texts into words and hashing each is faster.
 MAX_REGEX_GROUPS = 4
+#: Text looked at in one piece (bytes): bounds the copies a column's pass makes at once.
+SCAN_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,17 @@ class Redactor:
             at = end
         return "".join(out) + text[at:]
 
-    def candidates(self, texts: pa.Array) -> np.ndarray:
+    def candidates(self, texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """Positions of the texts that may hold a restricted value (a superset of those that do)."""
         if not self.patterns or not len(texts):
             return np.zeros(0, dtype=np.int64)
-        words = pc.replace_substring(coarse_array(pc.fill_null(texts.cast(pa.large_string()), "")), FILLER, "")
+        found = [start + self._narrowed(part) for start, part in _slices(texts)]
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+    def _narrowed(self, texts: pa.Array) -> np.ndarray:
+        """``candidates`` of a slice of texts small enough for its temporary copies."""
+        texts = texts if texts.type == pa.large_string() else texts.cast(pa.large_string())
+        words = pc.replace_substring(coarse_array(texts.fill_null("") if texts.null_count else texts), FILLER, "")
         if self._regexes is not None:
             hit = pc.match_substring_regex(words, self._regexes[0])
             for regex in self._regexes[1:]:
@@ -197,10 +205,8 @@ class Redactor:
         return np.unique(np.asarray(pc.list_parent_indices(split))[hit]).astype(np.int64)
 
     def find(self, texts) -> dict[int, list[Hit]]:
-        """The hits of each text that has some, by position (``texts``: Arrow array or list)."""
+        """The hits of each text that has some, by position (``texts``: Arrow array, chunked or not, or a list)."""
         texts = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(list(texts), pa.large_string())
-        if isinstance(texts, pa.ChunkedArray):
-            texts = texts.combine_chunks()
         at = self.candidates(texts)
         found = {}
         for i, text in zip(at.tolist(), texts.take(at).to_pylist()):
@@ -226,6 +232,17 @@ def _patterns(value: str, index: int, name: bool) -> list[_Pattern]:
             if part[0][0].text[0].isupper() and sum(w.letters for w, _ in part) >= MIN_LETTERS:
                 out.append(_Pattern(tuple(f for _, f in part), False, index))
     return [p for p in out if all(p.slots)]
+
+
+def _slices(texts: pa.Array | pa.ChunkedArray):
+    """(position of the first, slice) of a column in pieces of about SCAN_BYTES of text."""
+    start = 0
+    for chunk in (texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]):
+        size = pc.sum(pc.binary_length(chunk)).as_py() or 0
+        rows = max(1, int(len(chunk) * SCAN_BYTES / size)) if size else len(chunk) or 1
+        for at in range(0, len(chunk), rows):
+            yield start + at, chunk.slice(at, rows)
+        start += len(chunk)
 
 
 def _among(word: str, forms: frozenset[str]) -> bool:

@@ -148,10 +148,10 @@ def coarse_array(texts: pa.Array) -> pa.Array:
 
 def _coarse_bytes(raw: np.ndarray) -> np.ndarray:
     """The coarse form of a run of whole UTF-8 characters, byte for byte."""
-    out = _ASCII[raw]
-    high = np.flatnonzero(raw >= 0x80)
-    if not len(high):
+    out = np.take(_ASCII, raw)
+    if not len(raw) or raw.max() < 0x80:
         return out
+    high = np.flatnonzero(raw >= 0x80)
     starts = high[(raw[high] & 0xC0) != 0x80]
     lead = raw[starts].astype(np.uint32)
     size = np.where(lead >= 0xF0, 4, np.where(lead >= 0xE0, 3, 2))

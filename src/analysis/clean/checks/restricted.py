@@ -20,9 +20,9 @@ import functools
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ...codebook import PHRASE_KEYS
+from ...columnar import as_text
 from ...redact import MIN_LETTERS, Redactor, listings, too_short
 
 #: What a coder can do about a phrase or value that cannot be withheld.
@@ -96,14 +96,12 @@ def check_evidence_fields(c) -> None:
 
 
 def named(redactor: Redactor, column: pd.Series, rows: np.ndarray) -> dict[int, list]:
-    """The rows (of ``rows``) whose text names a restricted value, with its hits; each distinct text looked at once."""
+    """The rows (of ``rows``) whose text names a restricted value, with its hits."""
     if not redactor or not len(rows):
         return {}
-    codes, texts = pd.factorize(column.iloc[rows], use_na_sentinel=True)
-    found = redactor.find(pa.array(np.asarray(texts, dtype=object), pa.large_string()))
-    if not found:
-        return {}
-    return {int(p): found[k] for p, k in zip(rows, codes) if k in found}
+    texts = as_text(column.iloc[rows])
+    found = redactor.find(texts)
+    return {int(rows[i]): hits for i, hits in found.items()}
 
 
 def _where(c, hits) -> str:
