@@ -52,8 +52,11 @@ def rebuild(root: Path, workdir: Path) -> Path:
     # The history too, so the report's stamp names the same commit and working-tree state.
     if (root / ".git").is_dir():
         shutil.copytree(root / ".git", copy / ".git", symlinks=True)
+    elif (root / ".git").is_file():  # a linked worktree: its .git file points to the shared history
+        shutil.copy2(root / ".git", copy / ".git")
     venv = Path(sys.prefix)
     env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # the copy's `git status` must not rewrite an index it may share
     # The copy's own code, not the working tree's editable install.
     env["PYTHONPATH"] = str(copy / "src") + os.pathsep + env.get("PYTHONPATH", "")
     for var in ("COERCION_ROOT", "COERCION_DATA_DIR", "COERCION_RAW_DIR", "COERCION_REFERENCE_DIR",
