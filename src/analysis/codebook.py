@@ -169,6 +169,21 @@ VOCABULARIES: dict[str, dict[str, str]] = {
 }
 
 
+#: What stands in published text where a restricted name or identifying detail was.
+WITHHELD = "[withheld]"
+
+#: What the publication gate does with a text cell that holds a restricted name or
+#: identifying detail (a value some record lists under ``victim_names`` or
+#: ``identifying_details``, in any spelling). A text column not marked otherwise is
+#: "refuse" (or "listed" when it has a vocabulary): a new column is covered by default.
+WITHHOLDING: dict[str, str] = {
+    "words": f"free text: each restricted name or detail is replaced by '{WITHHELD}'",
+    "cell": "the cell is published empty",
+    "refuse": "the build stops: the column carries a fact (an identifier, a citation, the coder's own words) that withholding would destroy",
+    "listed": "values the project supplies (vocabularies, region names): the build stops when one is itself a listed value",
+}
+
+
 @dataclass(frozen=True)
 class Field:
     """One column: its meaning, type and constraints."""
@@ -184,10 +199,27 @@ class Field:
     minimum: float | None = None
     pattern: str | None = None
     restricted: bool = False  # never published
+    withhold: str | None = None  # a key of WITHHOLDING; None: the default of its kind
+
+    def __post_init__(self):
+        if self.withhold is not None and (self.type != "string" or self.withhold not in WITHHOLDING):
+            raise ValueError(f"field {self.name!r}: withhold={self.withhold!r}; a text field takes one of {', '.join(WITHHOLDING)}")
 
     @property
     def allowed(self) -> list[str] | None:
         return list(VOCABULARIES[self.vocabulary]) if self.vocabulary else None
+
+    @property
+    def withholding(self) -> str | None:
+        """How the gate treats a restricted value in this column (None: not text)."""
+        if self.type != "string":
+            return None
+        return self.withhold or ("listed" if self.vocabulary else "refuse")
+
+    @property
+    def free_text(self) -> bool:
+        """Free text: restricted values are withheld from it, not refused."""
+        return self.withholding in ("words", "cell")
 
 
 @dataclass(frozen=True)
@@ -248,8 +280,8 @@ INCIDENTS = Table(
         Field("coded_date", "date", "Day the incident was (last) coded.", nullable=False),
         Field("country_code", "string", "ISO 3166-1 alpha-2 code(s) of the country where it happened, de jure (Crimea is UA).", multi=True, pattern=r"^[A-Z]{2}$"),
         Field("region_code", "string", "ISO 3166-2 code(s) of the first-level region(s) where it happened; several when the source names several without a split.", multi=True, pattern=_REGION_PATTERN),
-        Field("region_name", "string", "English name(s) of the region(s), in the order of region_code.", multi=True),
-        Field("locality", "string", "Town or village named by the source, if any."),
+        Field("region_name", "string", "English name(s) of the region(s), in the order of region_code.", multi=True, withhold="listed"),
+        Field("locality", "string", "Town or village named by the source, if any; empty when it is a restricted identifying detail.", withhold="cell"),
         Field("region_group", "string", "Named groups of regions or countries the sources give instead of one region "
               "('the Volga region', 'Central Asia'): ids of src/analysis/data/place_groups.csv. region_code then holds "
               "only the regions named on their own: a group is never taken for one of its members.", multi=True,
@@ -272,13 +304,13 @@ INCIDENTS = Table(
         Field("killed_low", "integer", "Lowest number of victims reported killed.", unit="persons", minimum=0),
         Field("killed_high", "integer", "Highest number of victims reported killed.", unit="persons", minimum=0),
         Field("context_value", "number", "For context figures: the figure itself (never a victim count).", minimum=0),
-        Field("context_unit", "string", "Unit of context_value (persons, RUB, ...)."),
+        Field("context_unit", "string", "Unit of context_value (persons, RUB, ...).", withhold="listed"),
         Field("overlaps_incident_id", "string", "Another incident whose victims may include this one's; totals then add this one's persons to the upper bound only.", pattern=r"^INC-\d{3,}$"),
         Field("total_of_incident_ids", "string", "For reported totals: the incidents the total sums.", multi=True, pattern=r"^INC-\d{3,}$"),
         Field("source_ids", "string", "Sources reporting the incident.", multi=True, nullable=False),
         Field("n_sources", "integer", "Number of sources reporting the incident.", nullable=False, minimum=1),
         Field("claimed_by_party", "boolean", "True when the figures are claims of a party to the conflict (e.g. a Ukrainian or Russian state agency).", nullable=False),
-        Field("claimant", "string", "Who made the claim, when claimed_by_party is true."),
+        Field("claimant", "string", "Who made the claim, when claimed_by_party is true.", withhold="words"),
         Field("record_ids", "string", "Raw records merged into this incident.", multi=True, nullable=False),
     ),
 )
@@ -343,8 +375,8 @@ EVIDENCE = Table(
     title="Evidence quotes",
     description=(
         "Per-field provenance: for every coded field of every incident, the sentence of the source it "
-        "came from and its character offsets in the archived text. Names of victims are withheld "
-        "from quotes ('[withheld]'); the offsets still point to the archived text."
+        "came from and its character offsets in the archived text. Restricted names and identifying details "
+        "are withheld from quotes, phrases and values ('[withheld]'); the offsets still point to the archived text."
     ),
     primary_key=("incident_id", "record_id", "field"),
     foreign_keys=(("incident_id", "incidents", "incident_id"), ("source_id", "sources", "source_id")),
@@ -353,9 +385,9 @@ EVIDENCE = Table(
         Field("record_id", "string", "The raw record the quote belongs to.", nullable=False),
         Field("source_id", "string", "The source quoted.", nullable=False),
         Field("field", "string", "The coded field the quote supports (persons, date, place, money[0], ...).", nullable=False),
-        Field("phrase", "string", "The source's own phrase for the field, as coded.", nullable=False),
-        Field("coder_value", "string", "The value the coder gave where judgement was needed (e.g. the year of 'that year')."),
-        Field("quote", "string", "The supporting quote, verbatim, with victims' names withheld.", nullable=False),
+        Field("phrase", "string", "The source's own phrase for the field, as coded, with restricted names and details withheld.", nullable=False, withhold="words"),
+        Field("coder_value", "string", "The value the coder gave where judgement was needed (e.g. the year of 'that year'), with restricted names and details withheld.", withhold="words"),
+        Field("quote", "string", "The supporting quote, verbatim but for restricted names and details, which are withheld.", nullable=False, withhold="words"),
         Field("char_start", "integer", "Offset of the quote's first character in the archived text.", nullable=False, minimum=0),
         Field("char_end", "integer", "Offset one past the quote's last character.", nullable=False, minimum=0),
         Field("match_kind", "string", "How the quote was found in the text.", vocabulary="match_kind", nullable=False),
@@ -376,11 +408,11 @@ SOURCES = Table(
         Field("published_date", "date", "Publication date (first day of the month when only the month is known)."),
         Field("published_precision", "string", "Precision of published_date.", vocabulary="date_precision", nullable=False),
         Field("language", "string", "ISO 639-1 language of the captured text.", nullable=False, pattern=r"^[a-z]{2}$"),
-        Field("author", "string", "Author, or 'unknown'.", nullable=False),
+        Field("author", "string", "Author, or 'unknown'.", nullable=False, withhold="words"),
         Field("sha256", "string", "SHA-256 of the archived text.", nullable=False, pattern=r"^[0-9a-f]{64}$"),
         Field("accessed_date", "string", "Date the text was captured, or 'unknown'.", nullable=False),
         Field("metadata_confidence", "string", "How sure the metadata is.", vocabulary="metadata_confidence", nullable=False),
-        Field("metadata_note", "string", "Why the metadata is as sure as it is."),
+        Field("metadata_note", "string", "Why the metadata is as sure as it is.", withhold="words"),
         Field("reports_claims_of_party", "boolean", "True when the source relays figures of a party to the conflict.", nullable=False),
     ),
 )
@@ -399,7 +431,7 @@ MERGES = Table(
         Field("source_id", "string", "Its source.", nullable=False),
         Field("incident_id", "string", "The incident it became part of.", nullable=False),
         Field("is_canonical", "boolean", "True for the record that gives the incident its id and summary.", nullable=False),
-        Field("merge_reason", "string", "Why the record was merged into another record's incident; empty for canonical records."),
+        Field("merge_reason", "string", "Why the record was merged into another record's incident; empty for canonical records.", withhold="words"),
     ),
 )
 
@@ -411,7 +443,7 @@ REJECTIONS = Table(
     fields=(
         Field("record_id", "string", "The raw record.", nullable=False, unique=True),
         Field("source_id", "string", "Its source.", nullable=False),
-        Field("reason", "string", "Why it was excluded.", nullable=False),
+        Field("reason", "string", "Why it was excluded.", nullable=False, withhold="words"),
     ),
 )
 
@@ -465,9 +497,9 @@ RAW_KEYS: tuple[RawKey, ...] = (
     RawKey("evidence", "mapping", "Quotes for fields that hold no phrase (summary, coercion, victim_group, perpetrator, claimed_by): field -> quote."),
     RawKey("coded_by", "text", "Who coded the record.", required=True),
     RawKey("coded_on", "date", "When the record was coded (YYYY-MM-DD).", required=True),
-    RawKey("coder_notes", "text", "Working notes for other coders. Restricted: never published.", restricted=True),
-    RawKey("victim_names", "text", "Names or pseudonyms of victims, where a coder needs them to deduplicate. Restricted: never published; withheld from quotes.", restricted=True),
-    RawKey("identifying_details", "text", "Ages, kinship, workplaces or other details that could identify a victim. Restricted: never published; withheld from quotes.", restricted=True),
+    RawKey("coder_notes", "text", "Working notes for other coders. Restricted: never published (its words are not searched for: list what must be withheld under victim_names or identifying_details).", restricted=True),
+    RawKey("victim_names", "text", "Names or pseudonyms of victims, where a coder needs them to deduplicate. Restricted: never published; withheld, with each part of the name, in any spelling, from everything published.", restricted=True),
+    RawKey("identifying_details", "text", "Ages, kinship, workplaces, villages, units or other details that could identify a victim. Restricted: never published; withheld, in any spelling, from everything published.", restricted=True),
 )
 
 RESTRICTED_RAW_KEYS: tuple[str, ...] = tuple(k.name for k in RAW_KEYS if k.restricted)
@@ -611,10 +643,19 @@ def codebook_markdown(heading_level: int = 2) -> str:
         out.append("| column | type | description | allowed values |")
         out.append("|---|---|---|---|")
         for f in t.fields:
-            typ = f.type + (" (several, `|`-separated)" if f.multi else "") + ("" if f.nullable else ", required")
+            typ = f.type + (" (several, `|`-separated)" if f.multi else "") + ("" if f.nullable else ", required") \
+                + (", free text" if f.free_text else "")
             allowed = ", ".join(f"`{v}`" for v in f.allowed) if f.allowed else (f"`{f.pattern}`" if f.pattern else "")
             out.append(f"| `{f.name}` | {typ} | {_md_cell(f.description)} | {allowed} |")
         out.append("")
+    out.append(f"{h} Restricted names and details in text columns\n")
+    out.append("A name or identifying detail that any record lists under `victim_names` or `identifying_details` is "
+               "looked for, in any spelling, in every text cell of every table before it is published. "
+               "What happens depends on the column:\n")
+    for kind, meaning in WITHHOLDING.items():
+        out.append(f"- {meaning}: " + ", ".join(f"`{t.name}.{f.name}`" for t in TABLES.values() for f in t.fields
+                                                  if f.withholding == kind) + ".")
+    out.append("")
     out.append(f"{h} Vocabularies\n")
     for name, values in VOCABULARIES.items():
         out.append(f"**{name}**\n")

@@ -307,6 +307,9 @@ def run(
                     bar.set_postfix_str(name, refresh=False)
                     bar.update(1)
                     _write_stamps(stamps_path, stamps)
+    from analysis.redact.outputs import check_notebooks  # a notebook naming a restricted value is removed
+
+    failed.update(check_notebooks(out_dir))
     _write_stamps(stamps_path, stamps)
     return {"executed": sorted(executed), "up_to_date": sorted(up_to_date), "removed": removed, "failed": failed}
 

@@ -60,6 +60,7 @@ def rebuild(root: Path, workdir: Path) -> Path:
             subprocess.run(["git", "-C", str(copy), *args], check=True, capture_output=True)
     venv = Path(sys.prefix)
     env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # the copy's `git status` must not rewrite an index it may share
     # The copy's own code, not the working tree's editable install.
     env["PYTHONPATH"] = str(copy / "src") + os.pathsep + env.get("PYTHONPATH", "")
     for var in ("COERCION_ROOT", "COERCION_DATA_DIR", "COERCION_RAW_DIR", "COERCION_REFERENCE_DIR",

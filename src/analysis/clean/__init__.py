@@ -136,4 +136,4 @@ def process(sources: pd.DataFrame, texts: dict[str, str], raw: RawRecords, rates
     del pending, norm  # the phrases and parse caches are spent
     return_free_memory()
     a = Assembly(raw.records, np.flatnonzero(c.coded), c.kind, c.coded_on, readings, source_dates, regions, rates, problems)
-    return assemble(a, c.rejected, amounts, evidence, c.secrets, sources)
+    return assemble(a, c.rejected, amounts, evidence, c.redactor, sources)

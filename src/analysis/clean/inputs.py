@@ -63,7 +63,8 @@ def read_register(raw_dir: Path, sources_dir: Path, root: Path, problems: list[P
                 register.add(line, cells)
     except csv.Error as e:
         problems.append(Problem(shown, f"malformed CSV: {e}", line=reader.line_num, accepted="RFC 4180 CSV"))
-    df = pd.DataFrame(register.rows, columns=list(SOURCES_COLUMNS))
+    # Each row keeps its file and line, so that the publication gate can name them.
+    df = pd.DataFrame(register.rows, columns=[*SOURCES_COLUMNS, "_line"]).assign(_file=shown)
     if df.empty and not any(p.file == shown for p in problems):
         problems.append(Problem(shown, "no sources listed", accepted="one row per source document"))
     return df, register.texts
@@ -114,14 +115,14 @@ class _Register:
             self.bad(row, line, None, f"the row has {len(cells)} cells, the header {width}{hint}", value=cells[0] if cells else "",
                      accepted=f"{width} comma-separated cells; quote cells containing commas")
             self.seen.setdefault(sid, line)
-            self.rows.append({c: row.get(c, "") for c in SOURCES_COLUMNS})
+            self.rows.append({**{c: row.get(c, "") for c in SOURCES_COLUMNS}, "_line": line})
             return
         bad_fields = {f.name for f in codebook.SOURCES.fields if self._check_cell(row, line, f)}
         if sid in self.seen:
             self.bad(row, line, "source_id", f"duplicate source id (first on line {self.seen[sid]})", accepted="a unique id per source")
             return
         self.seen[sid] = line
-        self.rows.append(row)
+        self.rows.append({**row, "_line": line})
         archive = row["archive_file"]
         if archive and ("/" in archive or "\\" in archive or archive.startswith(".")):
             self.bad(row, line, "archive_file", "must be a file name inside the archive directory",

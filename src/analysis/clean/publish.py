@@ -1,5 +1,9 @@
-"""What leaves the build: the published tables typed, ordered, accounted for, validated
-against the codebook, and written atomically with their datapackage and MANIFEST.
+"""What leaves the build: the published tables typed, withheld, ordered, accounted for,
+validated against the codebook, and written atomically with their datapackage and MANIFEST.
+
+Every published table passes through ``withhold``, the one gate for restricted names and
+identifying details: each text cell goes through the redactor built from every record's
+restricted values, and the codebook says per column what a hit does.
 
 Every published file passes through ``write_outputs``: the tables are written into a
 temporary folder beside ``data/processed/`` and swapped into place only when all of them
@@ -126,6 +130,131 @@ def typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
             empty = text.eq("").fillna(False)
             out[f.name] = text.mask(empty) if empty.any() else text
     return pd.DataFrame(out, columns=table.columns)
+
+
+class Locator:
+    """Where a published row comes from: the file, line and id of its record, or its row of the sources register."""
+
+    def __init__(self, recs: pd.DataFrame, sources: pd.DataFrame):
+        self.recs, self.sources = recs, sources
+
+    def __call__(self, table: str, row: pd.Series) -> tuple[str, int | None, str | None]:
+        if table == "sources":
+            sid = row["source_id"]
+            at = np.flatnonzero(self.sources["source_id"].eq(sid).fillna(False).to_numpy(dtype=bool))
+            if len(at) and "_line" in self.sources:
+                return str(self.sources["_file"].iloc[at[0]]), int(self.sources["_line"].iloc[at[0]]), sid
+            return "the sources register", None, sid
+        rid = row["record_id"] if "record_id" in row.index else None
+        if rid is None or pd.isna(rid):
+            rid = "R" + str(row["incident_id"]).removeprefix("INC-")  # an incident is named after its canonical record
+        at = np.flatnonzero(self.recs["record_id"].eq(rid).fillna(False).to_numpy(dtype=bool))
+        if len(at):
+            return str(self.recs["_file"].iloc[at[0]]), int(self.recs["_line"].iloc[at[0]]), rid
+        return f"the {table} table", None, rid
+
+
+#: What a coder can do when a column cannot withhold a restricted value, by the column's kind.
+_ACCEPTED = {
+    "refuse": "text without the names and details listed in victim_names / identifying_details (they are withheld "
+              "from free text only: quotes, phrases, reasons, notes)",
+    "listed": "restricted values that are not also a category, region or unit the data uses (list the name or detail in full)",
+}
+
+
+def withhold(tables: dict[str, pd.DataFrame], redactor, locate: Locator) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """The gate of what is published: every text cell of every table through the redactor.
+
+    Each column is treated as the codebook says (``Field.withholding``): in free text the
+    restricted names and details are replaced by WITHHELD, a cell of a "cell" column is
+    emptied, and a column that cannot withhold them (identifiers, citations, the coder's
+    own words, and values the project supplies when one is itself listed) makes a problem
+    naming the file, line and record it comes from. Each distinct cell is looked at once.
+    """
+    columns = [(name, f) for name in tables for f in TABLES[name].fields if f.withholding]
+    if not redactor or not columns:
+        return tables, []
+    by_column: dict[int, dict[str, list]] = {}
+    for k, (name, f) in enumerate(columns):
+        cells = distinct_cells(_arrow(tables[name][f.name]), f.unique)
+        found = redactor.find(cells)
+        if found:
+            by_column[k] = {cells[i].as_py(): hits for i, hits in found.items()}
+    out, problems = dict(tables), []
+    for k, cells in sorted(by_column.items()):
+        name, f = columns[k]
+        kind = f.withholding
+        if kind == "listed":
+            cells = {text: hits for text, hits in cells.items() if any(h.listed for h in hits)}
+        if kind in ("refuse", "listed"):
+            problems += _refused(out[name], name, f.name, kind, cells, redactor, locate)
+        elif cells:
+            out[name] = _withheld(out[name], f.name, cells, redactor, kind)
+    return out, problems
+
+
+def _arrow(column: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow, in the pieces it is stored in (no copy of an Arrow-backed column)."""
+    array = pa.array(column, from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+#: Rows of a column sampled to tell whether its cells repeat (every k-th row).
+_SAMPLE_ROWS = 10_000
+
+
+def distinct_cells(column: pa.ChunkedArray, unique: bool = False) -> pa.Array | pa.ChunkedArray:
+    """The cells of a column to look at, each distinct text once where that saves work.
+
+    Finding a column's distinct values costs a hash of every cell: worth it where cells
+    repeat (quotes, reasons, categories), not where nearly all differ (summaries,
+    identifiers), which a sample of the rows tells.
+    """
+    column = column.drop_null()
+    if unique or len(column) <= 2 * _SAMPLE_ROWS:
+        return column if unique else pc.unique(column)
+    # Every k-th row (the column stays in pieces: no copy of it is made).
+    sample = column.take(np.arange(0, len(column), len(column) // _SAMPLE_ROWS))
+    return column if len(pc.unique(sample)) > 0.9 * len(sample) else pc.unique(column)
+
+
+#: Rows of a column rebuilt at a time when cells are withheld: pieces without a hit are kept as they are.
+_PIECE_ROWS = 65_536
+
+
+def _withheld(df: pd.DataFrame, column: str, cells: dict[str, list], redactor, kind: str) -> pd.DataFrame:
+    """``df`` with the cells named in ``cells`` withheld: their restricted words, or the whole cell.
+
+    Only the pieces of the column that hold such a cell are rebuilt (in Arrow): a quote
+    column of millions of rows is not copied for a few thousand names.
+    """
+    col = _arrow(df[column]).cast(pa.large_string())
+    texts = pa.array(list(cells), pa.large_string())
+    withheld = pa.array([None if kind == "cell" else redactor.redact(text, hits) for text, hits in cells.items()],
+                        pa.large_string())
+    pieces = []
+    for chunk in col.chunks:
+        for at in range(0, len(chunk), _PIECE_ROWS):
+            piece = chunk.slice(at, _PIECE_ROWS)
+            which = pc.index_in(piece, value_set=texts)
+            pieces.append(pc.if_else(pc.is_null(which), piece, pc.take(withheld, which)) if which.null_count < len(piece) else piece)
+    df = df.copy(deep=False)
+    new = pa.chunked_array(pieces, pa.large_string())
+    df[column] = pd.Series(pd.arrays.ArrowStringArray(new), index=df.index, dtype=df[column].dtype)
+    return df
+
+
+def _refused(df: pd.DataFrame, table: str, column: str, kind: str, cells: dict[str, list], redactor, locate) -> list[Problem]:
+    col = df[column]
+    problems = []
+    for text, hits in cells.items():
+        row = int(np.flatnonzero(col.eq(text).fillna(False).to_numpy(dtype=bool))[0])
+        file, line, record = locate(table, df.iloc[row])
+        where = "; ".join(x.where() for x in redactor.where(hits))
+        problems.append(Problem(file, f"names a restricted name or detail ({where}), which the {table} table's column "
+                                f"{column} cannot withhold", line=line, record=record, field=column,
+                                value=redactor.redact(text, hits), accepted=_ACCEPTED[kind]))
+    return problems
 
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> None:

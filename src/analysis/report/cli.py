@@ -34,9 +34,10 @@ def build(formats: Iterable[str] = ("html", "pdf"), engine: str = "auto", *, sou
     variables = write_sources(engine=chosen)
     if sources_only:
         return {}
-    if chosen == "quarto":
-        return render_quarto(formats)
-    return render_builtin(formats, variables=variables)
+    written = render_quarto(formats) if chosen == "quarto" else render_builtin(formats, variables=variables)
+    from analysis.redact.outputs import check_report  # an output naming a restricted value is removed
+
+    return check_report(written, ReportError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,8 +30,9 @@ from .totals import check_reported_totals
 __all__ = ["Assembly", "assemble"]
 
 
-def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, secrets: dict, sources: pd.DataFrame) -> publish.Build | None:
-    """The published tables, or None when the records conflict (the problems are in ``a.problems``)."""
+def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, redactor, sources: pd.DataFrame) -> publish.Build | None:
+    """The published tables, or None when the records conflict or would publish a restricted value
+    (the problems are in ``a.problems``)."""
     g = group_records(a)
     check_overlap_graph(a, g)
     amount_rows = AmountRows(amounts, a.rates)
@@ -44,7 +45,7 @@ def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, secrets
     check_reported_totals(a, g, group_rows, group_canonical, incident_of_named)
     if a.problems:
         return None
-    tables = {"sources": sources, "evidence": evidence_table(a, g, evidence, secrets)}
+    tables = {"sources": sources, "evidence": evidence_table(a, g, evidence)}
     return_free_memory()
     single = g.single[pc.sort_indices(g.incident_text.take(g.single)).to_numpy()]  # in incident id order
     tables["incidents"] = fit_subgroups(incidents_table(a, g, single, group_rows, incident_of_named), a)
@@ -57,7 +58,8 @@ def assemble(a: Assembly, rejected: np.ndarray, amounts: list, evidence, secrets
     tables["rejections"] = pd.DataFrame({"record_id": a.recs["record_id"].iloc[rejected].to_numpy(dtype=object),
                                          "source_id": a.recs["source"].iloc[rejected].to_numpy(dtype=object),
                                          "reason": a.recs["exclusion_reason"].iloc[rejected].to_numpy(dtype=object)})
-    return _published(tables, n_records=len(a.recs), n_parsed=len(a.parsed), n_rejected=len(rejected))
+    locate = publish.Locator(a.recs, sources)
+    return _published(tables, redactor, locate, a.problems, n_records=len(a.recs), n_parsed=len(a.parsed), n_rejected=len(rejected))
 
 
 def _merged_incidents(a: Assembly, g: Grouping, amount_rows: AmountRows, incident_of_named: dict):
@@ -96,9 +98,13 @@ def _single_amounts(a: Assembly, g: Grouping, amount_rows: AmountRows) -> None:
                                                         "first_reported_date": a.source_dates[s][0]})
 
 
-def _published(tables: dict, n_records: int, n_parsed: int, n_rejected: int) -> publish.Build:
-    """The tables typed and ordered as published, with the accounting checked on them."""
+def _published(tables: dict, redactor, locate, problems: list, n_records: int, n_parsed: int, n_rejected: int) -> publish.Build | None:
+    """The tables typed, withheld and ordered as published, with the accounting checked on them."""
     tables = {name: publish.typed(name, df) for name, df in tables.items()}
+    tables, refused = publish.withhold(tables, redactor, locate)
+    if refused:
+        problems.extend(refused)
+        return None
     tables["incidents"] = publish.sorted_table(tables["incidents"], ["incident_id"])
     tables["evidence"] = publish.sorted_table(tables["evidence"], ["incident_id", "record_id", "field"])
     tables["merges"] = publish.sorted_table(tables["merges"], ["record_id"], key=record_numbers)

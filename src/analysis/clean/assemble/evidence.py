@@ -7,32 +7,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...columnar import as_text, pick, ranks
+from ...columnar import as_text, ranks
 from ..quotes import MATCH_KINDS, Evidence
-from ..redact import redact
 from .context import Assembly
 from .merges import Grouping
 
 
-def evidence_table(a: Assembly, g: Grouping, evidence: Evidence, secrets: dict[int, list[str]]) -> pd.DataFrame:
-    """Ordered by incident, record and field; names and details are withheld from quotes and phrases."""
+def evidence_table(a: Assembly, g: Grouping, evidence: Evidence) -> pd.DataFrame:
+    """Ordered by incident, record and field (restricted names and details are withheld by the publication gate)."""
     parsed = a.parsed
     e_row = np.searchsorted(parsed, evidence.pos)  # the record of each quote, among the parsed
     order = np.lexsort((ranks(evidence.checks["field"].take(evidence.rows)), ranks(a.ids_arrow)[e_row], ranks(g.incident_text)[e_row]))
     rows, e_row = evidence.rows[order], e_row[order]
-    quote_code = evidence.quote_code[rows]
-    # Names and details are withheld from published quotes: those rows take a redacted copy.
-    withheld = np.flatnonzero(np.isin(parsed[e_row], list(secrets)))
-    redacted = [redact(q, secrets[int(p)]) for q, p in zip(pick(evidence.quotes, quote_code[withheld]), parsed[e_row[withheld]])]
-    quote_code[withheld] = len(evidence.quotes) + np.arange(len(withheld))
-    quotes = pa.concat_arrays([evidence.quotes, pa.array(redacted, pa.large_string())]) if redacted else evidence.quotes
-    quote = quotes.take(quote_code)
-    del quotes
+    quote = evidence.quotes.take(evidence.quote_code[rows])
     phrase = evidence.checks["phrase"].take(rows)
-    if len(withheld):
-        phrase = pc.replace_with_mask(phrase, pa.array(np.isin(np.arange(len(rows)), withheld)),
-                                      pa.array([redact(v, secrets[int(p)]) for v, p in zip(pick(phrase, withheld), parsed[e_row[withheld]])],
-                                               pa.large_string()))
     table = pd.DataFrame({
         "incident_id": pd.Series(g.incident_text.take(e_row), dtype="string"),
         "record_id": pd.Series(a.ids_arrow.take(e_row), dtype="string"),

@@ -19,7 +19,8 @@ import pyarrow as pa
 from ..findings import Findings
 from ..quotes import QuoteQueue
 from ..raw import RawRecords
-from . import identity, keys, provenance, references
+from ...redact import Redactor
+from . import identity, keys, provenance, references, restricted
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Checking:
     quotes: QuoteQueue = field(default_factory=QuoteQueue)
     alive: np.ndarray | None = None  # records still checked (not stopped by a fatal problem)
     ids: pa.Array | None = None  # well-formed, unique ids: what references may name
-    secrets: dict[int, list[str]] = field(default_factory=dict)  # record -> its restricted values
+    redactor: Redactor | None = None  # every restricted value of every record
     status: pd.Series | None = None
     coded: np.ndarray | None = None  # coded records (not excluded), still alive
     rejected: np.ndarray | None = None  # positions of the excluded records, with their reason
@@ -54,7 +55,7 @@ CHECKS = (
     identity.check_ids,
     provenance.check_source,
     provenance.check_control_characters,
-    provenance.collect_restricted_values,
+    restricted.collect_restricted_values,
     provenance.check_status,
     provenance.check_evidence_quotes,
     provenance.check_exclusion,
@@ -63,13 +64,15 @@ CHECKS = (
     keys.check_context_type,
     keys.check_vocabularies,
     keys.check_coded_on,
-    keys.check_summary,
+    restricted.check_summary,
     references.check_references,
     references.check_reference_targets,
     references.check_merge_reason,
     references.check_total_of,
     references.check_total_field,
     references.check_figure_kind,
+    restricted.check_phrases,
+    restricted.check_evidence_fields,
 )
 
 

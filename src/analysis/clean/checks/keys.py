@@ -7,9 +7,8 @@ import pandas as pd
 
 from ... import codebook
 from ...codebook import VOCABULARIES, split_multi
-from ...columnar import among, pick
+from ...columnar import among
 from ..inputs import parse_iso_date
-from ..redact import WITHHELD, redact
 
 REQUIRED_KEYS = ("event_kind", "summary", "victim_group", "perpetrator", "coded_by", "coded_on")
 
@@ -75,14 +74,3 @@ def check_coded_on(c) -> None:
     c.found.add("coded_on", c.coded & future, "coded_on", f"in the future (today is {today.isoformat()})",
                 value=recs["coded_on"], accepted=f"a date up to {today.isoformat()}")
     c.coded_on = (codes, dates)
-
-
-def check_summary(c) -> None:
-    """A summary is the coder's own words: it may not name what the record restricts."""
-    leaking = [p for p in c.secrets if c.coded[p]]
-    for p, summary in zip(leaking, pick(c.recs["summary"], leaking)):
-        summary = summary or ""
-        leaks = [j for j, s in enumerate(c.secrets[p]) if redact(summary, [s]) != summary]
-        c.found.add("summary", np.full(len(leaks), p), "summary", "the summary contains a restricted name or identifying detail",
-                    value=WITHHELD, sub=leaks,
-                    accepted="a summary without the names and details listed in victim_names / identifying_details")

@@ -1,12 +1,11 @@
-"""Where a record comes from and what it may publish: its source, its text, its status,
-its evidence quotes, and the restricted values it lists."""
+"""Where a record comes from and what it may publish: its source, its text, its status
+and its evidence quotes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ...codebook import split_multi
 from ...columnar import among, as_text, pick
 from ..raw import CONTROL_RE2, RECORD_COLUMNS, find_control
 
@@ -36,14 +35,6 @@ def check_control_characters(c) -> None:
         shown = pick(column, hit)
         c.found.add("control", hit, name, [f"contains the control character {find_control(v)}" for v in shown], value=shown,
                     accepted="printable text", sub=i)
-
-
-def collect_restricted_values(c) -> None:
-    """The names and identifying details each record lists, to withhold from what is published."""
-    recs = c.recs
-    rows = np.flatnonzero(c.alive & (c.has("victim_names") | c.has("identifying_details")))
-    c.secrets = {int(p): split_multi(a) + split_multi(b) for p, a, b in
-                 zip(rows, pick(recs["victim_names"], rows), pick(recs["identifying_details"], rows))}
 
 
 def check_status(c) -> None:
