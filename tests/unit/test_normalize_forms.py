@@ -204,6 +204,19 @@ def test_enumerations_sum_and_keep_their_parts(text, total, breakdown):
     assert (c.low, c.best, c.high, c.qualifier, c.breakdown) == (total, total, total, "exact", breakdown)
 
 
+@pytest.mark.parametrize("text,total", [
+    ("the activist and two other men", 3),
+    ("he and three others were detained", 4),
+    ("Magomed and 5 other people", 6),
+    ("He and another individual", 2),
+    ("он и ещё двое мужчин", 3),
+    ("вона та ще троє", 4),
+])
+def test_others_besides_someone_named_count_that_someone_too(text, total):
+    c = parse_count(text)
+    assert (c.low, c.best, c.high, c.qualifier) == (total, total, total, "exact")
+
+
 @pytest.mark.parametrize("text,expected", [
     ("about a thousand residents", (None, 1000, None, "approximately")),
     ("roughly a hundred migrants", (None, 100, None, "approximately")),

@@ -120,7 +120,7 @@ def process(sources: pd.DataFrame, texts: dict[str, str], raw: RawRecords, rates
     """
     norm = Normalisers(gazetteer)
     source_dates = {r.source_id: (parse_iso_date(r.published_date), r.published_precision) for r in sources.itertuples()}
-    c = check_records(raw, source_dates, today)
+    c = check_records(raw, source_dates, today, norm)
     pending = request_phrase_readings(c, norm, helper)
     amounts = check_money(c, norm)
     # The quotes and phrases are queued: the tables need only a few of the records' columns.

@@ -191,7 +191,7 @@ def phrases_in_quotes(phrases: list[str], quotes: list[str]) -> np.ndarray:
     as_written = np.strings.find(np.array(quotes, dtype=StringDType()), np.array(phrases, dtype=StringDType())) >= 0
     ok = as_written & np.fromiter((collapsed_form[p] for p in phrases), dtype=bool, count=len(phrases))
     for i in np.flatnonzero(~ok):
-        ok[i] = _fold(phrases[i]) in _fold(" ".join(quotes[i].split()))
+        ok[i] = _fold(" ".join(phrases[i].split())) in _fold(" ".join(quotes[i].split()))
     return ok
 
 

@@ -218,6 +218,33 @@ def _enumeration(tokens: list[Token], options: list[tuple[str, ...]], exprs: lis
     return None
 
 
+#: "him and two other men", "он и ещё двое", "він та ще двоє": the number counts others
+#: besides someone named first, who is one more.
+_AND = frozenset({"and", "и", "і", "та", "й", "&"})
+_MORE = frozenset({"ещё", "еще", "ще"})
+_OTHERS = frozenset({"other", "others"})
+
+
+def _besides_someone(tokens: list[Token], expr: Expression) -> bool:
+    """Whether the number counts others besides someone named before it ("X and N other(s)", "X и ещё N")."""
+    i = expr.start - 1
+    more = i >= 0 and tokens[i].key in _MORE
+    if more:
+        i -= 1
+    if i < 1 or tokens[i].key not in _AND or not any(t.kind == "word" for t in tokens[:i]):
+        return False
+    return more or (expr.end < len(tokens) and tokens[expr.end].key in _OTHERS)
+
+
+def _and_another(tokens: list[Token]) -> Count | None:
+    """'He and another individual': two persons."""
+    keys = [t.key for t in tokens]
+    for i in range(1, len(keys) - 1):
+        if keys[i] in _AND and keys[i + 1] == "another" and any(t.kind == "word" for t in tokens[:i]):
+            return Count(2, 2, 2, "exact")
+    return None
+
+
 ACCEPTED = ("a phrase with a head-count such as 'six men', 'at least 7', 'approximately 300', '300-350', "
             "or a number in 'value'")
 
@@ -243,7 +270,12 @@ def _read_count(text: str) -> tuple[Count | None, Refusal | None]:
         values = [_as_int(v) for v in (expr.low, expr.best, expr.high)]
         if all(v is None for v in values) or any(v is not None and v < 0 for v in values):
             continue
+        if _besides_someone(tokens, expr):
+            values = [None if v is None else v + 1 for v in values]
         return Count(values[0], values[1], values[2], expr.qualifier), None
+    another = _and_another(tokens)
+    if another is not None:
+        return another, None
     return None, Refusal("cannot read a number", ACCEPTED)
 
 

@@ -32,6 +32,7 @@ class Checking:
     today: dt.date
     found: Findings
     quotes: QuoteQueue = field(default_factory=QuoteQueue)
+    norm: object = None  # the build's normalisers (readings.Normalisers), when a check must read a phrase
     alive: np.ndarray | None = None  # records still checked (not stopped by a fatal problem)
     ids: pa.Array | None = None  # well-formed, unique ids: what references may name
     redactor: Redactor | None = None  # every restricted value of every record
@@ -76,9 +77,10 @@ CHECKS = (
 )
 
 
-def check_records(raw: RawRecords, source_dates: dict, today: dt.date) -> Checking:
-    """Run every check over the records; the problems are in ``found``."""
-    checking = Checking(raw, source_dates, today, Findings(raw))
+def check_records(raw: RawRecords, source_dates: dict, today: dt.date, norm=None) -> Checking:
+    """Run every check over the records; the problems are in ``found``. ``norm``: the build's
+    normalisers (with its reference boundaries), for the checks that read a phrase."""
+    checking = Checking(raw, source_dates, today, Findings(raw), norm=norm)
     for check in CHECKS:
         check(checking)
     return checking

@@ -126,15 +126,15 @@ def _reading(c, key: str, p: int | None, text: str, is_value: bool):
     from .. import readings
     from ..phrases import PLACE_FIELDS
 
-    norm = _normalisers()
+    norm = c.norm or _normalisers()
     if key == "money":
         problem, value = readings.read_money(norm, text)
     elif key == "date":
         pub_date, pub_precision = c.source_dates.get(c.recs["source"].iloc[p], (None, "unknown"))
         problem, value = readings.read_date(norm, text, pub_date, pub_precision, c.today)
     elif key in PLACE_FIELDS:
-        problem, places = readings.read_place(norm, text, is_value, {})
-        value = tuple((x.code, x.country, x.occupation_status) for x in places)
+        problem, places = readings.read_place(norm, text, is_value)
+        value = tuple((x.code, x.country, x.occupation_status) for x in places or ())
     else:
         problem, value = readings.read_count(norm, text, is_value, key == "figure", bool(c.is_context[p]))
     return (problem[:2] if problem else None), value
