@@ -25,7 +25,7 @@ BUILT = HTML.exists() and PDF.exists()
 needs_build = pytest.mark.skipif(not BUILT, reason=f"the report is not built ({HTML} or {PDF} missing): run `make report` first")
 
 SECTIONS = (
-    "Key figures", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
+    "Key figures", "What the law says", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
     "Region profiles", "Methodology", "How reports are coded", "Counting rules", "Dates",
     "Places and occupied territories", "Money", "What is never published", "Limitations",
     "Appendix A: Codebook", "Appendix B: Sources", "Appendix C: Reproducibility",

@@ -19,7 +19,7 @@ import pytest
 
 from analysis.report import inspect, render
 from fixtures.report.build import ROOT, ParsedHTML, make_project, render_fixture
-from fixtures.report.stand_in import PHONE_SIZE, code_cell, write_notebook
+from fixtures.report.stand_in import DPI, PHONE_SIZE, code_cell, write_notebook
 
 pytestmark = pytest.mark.xdist_group("report-reader")
 
@@ -75,7 +75,7 @@ def test_the_page_never_scrolls_sideways(seen, width):
 @needs_chromium
 @pytest.mark.browser
 def test_figures_are_drawn_for_the_screen(seen):
-    phone_px = round(PHONE_SIZE[0] * 80)  # the stand-ins draw at 80 dpi
+    phone_px = round(PHONE_SIZE[0] * DPI)
     # On a phone each figure is its phone drawing, on a desktop its printed one; never both.
     assert {cls for cls, _, _ in seen.screens[390].images} == {"phone-figure"}
     assert {cls for cls, _, _ in seen.screens[1280].images} == {"print-figure"}
@@ -226,7 +226,7 @@ def test_quarto_embeds_get_unique_ids_and_phone_figures(tmp_path):
     import io
 
     width = Image.open(io.BytesIO(base64.b64decode(phones[0]["src"].split(",", 1)[1]))).size[0]
-    assert width == round(PHONE_SIZE[0] * 80)
+    assert width == round(PHONE_SIZE[0] * DPI)
     assert [a.get("data-fig-alt") for a in phones] == ["Timeline of AA", "Timeline of BB"]
     assert str(tmp_path) not in html and "data-papermill" not in html
     typst = subprocess.run([render.pandoc_path(), str(source), "--to", "typst", "--lua-filter", str(lua)],

@@ -6,7 +6,7 @@ the notebook's absolute path, its title and the cell's id ("cell-<label>"), arou
 cell's own Div `.cell`, which carries the notebook's metadata: papermill's status, the
 tags, the execution count (src/core/jupyter/jupyter-embed.ts, jupyter.ts). The built-in
 renderer writes the same wrapper (src/analysis/report/embed.py). This filter, run by both
-at `pre-ast` (see _quarto.yml), reads the wrapper and then empties it:
+at `pre-ast` (see _quarto.yml), reads the wrapper and then removes it:
 
 1. Ids unique per notebook. The region profiles are one notebook executed once per region,
    so their labels (and Quarto's cell ids) repeat; every id in the wrapper that is not a
@@ -21,11 +21,13 @@ at `pre-ast` (see _quarto.yml), reads the wrapper and then empties it:
    `img.print-figure` and `img.phone-figure`, between which reports/assets/report.css
    chooses by the width of the screen (the one not shown is hidden from assistive
    technology too).
-3. No build paths in the HTML. The wrapper's attributes would become
+3. No build paths in the HTML, and no wrapper at all. The wrapper's attributes would become
    `data-notebook="/home/…"` and the cell's `data-papermill=…`: build paths in a published
    file, and HTML that differs from one machine to the next. Quarto strips the notebook
    attributes only while it adds notebook links with Bootstrap (never with
-   `notebook-links: false` or `minimal: true`), and the cell's metadata never.
+   `notebook-links: false` or `minimal: true`), and the cell's metadata never. The wrapper
+   itself is replaced by its content: in the PDF it would be a block around the figure,
+   inside which a figure cannot float to where the page has room.
 
 Other attributes of a cell are Quarto's cell options (layout and the like) and stay.
 ]]
@@ -145,8 +147,7 @@ function Div(div)
         div = with_phone_figure(div, png)
       end
     end
-    div.attributes = {}
-    return div
+    return div.content
   end
   if div.classes:includes("cell") then
     for _, key in ipairs(NOTEBOOK_METADATA) do

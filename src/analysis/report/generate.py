@@ -175,7 +175,8 @@ def sources_markdown(sources: pd.DataFrame, incidents: pd.DataFrame | None = Non
             # The address alone on its line: a long one cannot wrap, and a label before it
             # would be stretched across the line in the justified PDF.
             f"{link(row.address)}\\" if str(row.address).startswith(("http://", "https://")) else f"Address: {escape(row.address)}\\",
-            f"SHA-256 of the archived text: {sha}",
+            # The checksum on a line of its own, for the same reason.
+            f"SHA-256 of the archived text:\\\n{sha}",
         ]
         if incidents is not None:
             lines[-1] += "\\"

@@ -114,7 +114,7 @@ def check_html(html: Path, screenshot: Path | None = None, widths: tuple[int, ..
             ids = page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)")
             if screenshot:
                 page.screenshot(path=str(screenshot), full_page=False)
-            screens = {w: _screen(browser, html, w, route, screenshot) for w in widths}
+            screens = {w: _screen(browser, html, w, screenshot) for w in widths}
         finally:
             browser.close()
     return BrowserReport(
@@ -129,11 +129,12 @@ def check_html(html: Path, screenshot: Path | None = None, widths: tuple[int, ..
     )
 
 
-def _screen(browser, html: Path, width: int, route, screenshot: Path | None) -> ScreenReport:
-    """The page in a window ``width`` CSS pixels wide (a phone's height for a phone)."""
+def _screen(browser, html: Path, width: int, screenshot: Path | None) -> ScreenReport:
+    """The page in a window ``width`` CSS pixels wide (a phone's height for a phone). Requests
+    for anything but the file are blocked again (the first load has reported them)."""
     page = browser.new_page(viewport={"width": width, "height": 844 if width < 600 else 900})
     try:
-        page.route("**/*", route)
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("data:", "about:")) or r.request.url == html.as_uri() else r.abort())
         page.goto(html.as_uri(), wait_until="load")
         shot = None
         if screenshot:
