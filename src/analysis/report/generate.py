@@ -2,8 +2,11 @@
 
 ``reports/_variables.yml`` holds every key figure as it is printed (read by
 ``{{< var name >}}``); ``reports/_generated/`` the codebook, the sources appendix, one
-section per region profile and the reproducibility stamp. Each file is rewritten only
-when its content changes, so make sees nothing new after an idle rebuild.
+section per region profile, the reproducibility stamp, and ``metadata.yml``: the report's
+date, its edition and the summary of findings (:mod:`analysis.report.summary`). For the
+edition without claims of parties to the conflict the same files go into its staged
+project (:mod:`analysis.report.editions`), computed without them. Each file is rewritten
+only when its content changes, so make sees nothing new after an idle rebuild.
 """
 
 from __future__ import annotations
