@@ -558,7 +558,7 @@ def test_stamp_names_commit_and_dataset(real_sources_build):
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert commit and f"`{commit}`" in stamp
     n_files = 2 * len(codebook.TABLES)  # each table as CSV and Parquet
-    assert re.search(rf"SHA-256 `[0-9a-f]{{64}}` of {n_files} files of `data/processed/` \(no MANIFEST\)", stamp)
+    assert re.search(rf"SHA-256 of {n_files} files of `data/processed/` \(no MANIFEST\), hashed in sorted order:\\\n  `[0-9a-f]{{64}}`", stamp)
     assert "| typst | " in stamp and "| Python | " in stamp
 
 

@@ -149,7 +149,7 @@ def _events_of_sources(incidents: pd.DataFrame) -> dict[str, list[str]]:
 
 def _events_text(ids: list[str]) -> str:
     if not ids:
-        return "Nothing in the published tables is coded from it."
+        return "No incident, practice or context figure of this report is coded from it."
     shown = ", ".join(escape(i) for i in ids[:SOURCE_EVENTS_SHOWN])
     more = f" and {len(ids) - SOURCE_EVENTS_SHOWN:,} more" if len(ids) > SOURCE_EVENTS_SHOWN else ""
     return f"Incidents, practices and context figures coded from it ({len(ids):,}): {shown}{more}."
@@ -244,7 +244,8 @@ def stamp_markdown(engine: str, processed_dir: Path = config.PROCESSED_DIR, rele
         "",
         *([f"- Dataset: {release}"] if release else []),
         f"- Git commit: {commit_text}",
-        f"- Processed dataset: SHA-256 `{digest}` of {what}",
+        # The checksum on a line of its own: a word that long would stretch the line before it.
+        f"- Processed dataset: SHA-256 of {what}:\\\n  `{digest}`",
         f"- Renderer: {'Quarto' if engine == 'quarto' else 'built-in (pandoc and typst, see docs/quarto-subset.md)'}",
         "",
         "::: {#tbl-versions}",
