@@ -31,10 +31,15 @@ REPORT_SOURCES := build/.report-sources.stamp
 # `make notebooks EXCLUDE_PARTY_CLAIMS=1`: every notebook without the figures claimed by a
 # party to the conflict, into build/notebooks-without-claims/ (both variants coexist).
 EXCLUDE_PARTY_CLAIMS ?= 0
+WITHOUT_CLAIMS := $(filter 1 true yes,$(EXCLUDE_PARTY_CLAIMS))
 NB_STAMP_WITHOUT_CLAIMS := build/notebooks-without-claims/.executed
+REPORT_SOURCES_WITHOUT_CLAIMS := build/.report-sources-without-claims.stamp
 # Extra arguments for JupyterLab, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`.
 LAB_ARGS ?=
 REPORT := reports/output/report.html reports/output/report.pdf
+# `make report EXCLUDE_PARTY_CLAIMS=1`: the whole report without the figures claimed by a
+# party to the conflict, beside the full one.
+REPORT_WITHOUT_CLAIMS := reports/output/report-without-claims.html reports/output/report-without-claims.pdf
 # The report's stamp names the commit and whether the tracked files differ from it: this
 # file changes when that does (and only then), so a commit re-renders the report.
 GIT_STATE := build/.git-state
@@ -63,7 +68,7 @@ $(DATA_STAMP): $(ENV_STAMP) $(RAW) $(REFERENCE) $(ARCHIVE) $(PKG)
 
 $(DATA): $(DATA_STAMP) ;
 
-notebooks: $(if $(filter 1 true yes,$(EXCLUDE_PARTY_CLAIMS)),$(NB_STAMP_WITHOUT_CLAIMS),$(NB_STAMP)) $(REPORT_SOURCES) ## Execute the notebooks with papermill into build/notebooks (EXCLUDE_PARTY_CLAIMS=1: build/notebooks-without-claims) and write the report's data-driven sources (then `quarto render reports/` works)
+notebooks: $(if $(WITHOUT_CLAIMS),$(NB_STAMP_WITHOUT_CLAIMS) $(REPORT_SOURCES_WITHOUT_CLAIMS),$(NB_STAMP) $(REPORT_SOURCES)) ## Execute the notebooks with papermill into build/notebooks (EXCLUDE_PARTY_CLAIMS=1: build/notebooks-without-claims) and write the report's data-driven sources (then `quarto render reports/` works)
 
 $(NB_STAMP): $(DATA) $(NOTEBOOKS) $(PKG)
 	$(PY) -m analysis.notebooks --include-party-claims
@@ -74,16 +79,27 @@ $(NB_STAMP_WITHOUT_CLAIMS): $(DATA) $(NOTEBOOKS) $(PKG)
 	@touch $@
 
 # reports/_variables.yml and reports/_generated/: what the report's sources take from the
-# data and the executed notebooks (`make report` rewrites them too, when they change).
-$(REPORT_SOURCES): $(NB_STAMP) $(DATA) $(PKG)
-	$(PY) -m analysis.report --sources-only
+# data and the executed notebooks (`make report` rewrites them too, when they change). The
+# edition without claims is a staged copy of reports/ in build/report-without-claims/project/
+# (see src/analysis/report/editions.py), with sources of its own.
+$(REPORT_SOURCES): $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG)
+	$(PY) -m analysis.report --sources-only --include-party-claims
 	@touch $@
 
-report: $(REPORT) ## Build everything and render reports/output/report.html and report.pdf
-	@echo "report: reports/output/report.html and reports/output/report.pdf are up to date"
+$(REPORT_SOURCES_WITHOUT_CLAIMS): $(NB_STAMP_WITHOUT_CLAIMS) $(DATA) $(REPORT_SRC) $(PKG)
+	$(PY) -m analysis.report --sources-only --exclude-party-claims
+	@touch $@
 
+report: $(if $(WITHOUT_CLAIMS),$(REPORT_WITHOUT_CLAIMS),$(REPORT)) ## Build everything and render reports/output/report.html and report.pdf (EXCLUDE_PARTY_CLAIMS=1: report-without-claims.html and .pdf)
+	@echo "report: $(if $(WITHOUT_CLAIMS),$(REPORT_WITHOUT_CLAIMS),$(REPORT)) up to date"
+
+# The recipes name the edition: EXCLUDE_PARTY_CLAIMS from make's command line is also in
+# their environment, where the commands would read it.
 $(REPORT) &: $(NB_STAMP) $(DATA) $(REPORT_SRC) $(PKG) $(GIT_STATE)
-	$(PY) -m analysis.report
+	$(PY) -m analysis.report --include-party-claims
+
+$(REPORT_WITHOUT_CLAIMS) &: $(NB_STAMP_WITHOUT_CLAIMS) $(DATA) $(REPORT_SRC) $(PKG) $(GIT_STATE)
+	$(PY) -m analysis.report --exclude-party-claims
 
 $(GIT_STATE): FORCE
 	@mkdir -p $(@D); state="$$(git rev-parse HEAD 2>/dev/null) $$(git status --porcelain --untracked-files=no 2>/dev/null | sha256sum)"; \
@@ -105,7 +121,7 @@ release: $(ENV_STAMP) ## Cut releases/VERSION/ from a clean commit: make release
 	COERCION_RELEASE_VERSION="$(VERSION)" COERCION_REPORT_DIR="$(RELEASE_REPORT)" $(PY) -m analysis.report
 	$(PY) -m analysis.release publish "$(VERSION)" --report-dir "$(RELEASE_REPORT)"
 
-test: $(REPORT) ## Run the whole test suite (builds the report first: the tests check it)
+test: $(REPORT) $(REPORT_WITHOUT_CLAIMS) ## Run the whole test suite (builds both editions of the report first: the tests check them)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: $(ENV_STAMP) ## Unit and pipeline tests but the 10,000-input fuzzers (no build needed, about a minute): the coder's loop

@@ -40,15 +40,49 @@ def _cell(value: object, raw: bool) -> str:
 
 #: Bounds of a column's automatic width, in characters (see ``table``).
 _MIN_WIDTH, _MAX_WIDTH = 3, 40
+#: Characters of table text in a line of the printed page: the PDF's text block (16.6 cm)
+#: at the tables' type size (8.5 pt), less each column's padding. Widths are relative, so
+#: this only sets how much room the columns' longest words take from the rest.
+LINE_CHARACTERS = 100
+
+
+def _texts(values: Iterable[object]) -> list[str]:
+    return ["" if pd.isna(v) is True else str(v) for v in values]
+
+
+def _longest_word(header: object, values: Iterable[object]) -> int:
+    """The longest run of characters in the column that cannot wrap (header included)."""
+    return max((len(w) for t in [str(header), *_texts(values)] for w in t.split()), default=0)
 
 
 def _auto_width(header: object, values: Iterable[object]) -> int:
-    """A column's relative width from its text: the mean length of its cells, at least its
+    """A column's wanted width from its text: the mean length of its cells, at least its
     longest word (which cannot wrap), within [_MIN_WIDTH, _MAX_WIDTH]."""
-    texts = ["" if pd.isna(v) is True else str(v) for v in values]
+    texts = _texts(values)
     mean = sum(len(t) for t in texts) / len(texts) if texts else 0
-    longest_word = max((len(w) for t in [str(header), *texts] for w in t.split()), default=0)
-    return max(_MIN_WIDTH, min(_MAX_WIDTH, max(longest_word, round(mean))))
+    return max(_MIN_WIDTH, min(_MAX_WIDTH, max(_longest_word(header, values), round(mean))))
+
+
+def column_widths(df: pd.DataFrame, widths: dict[str, int] | None = None) -> dict[str, int]:
+    """Relative widths of ``df``'s columns, in characters of a printed line.
+
+    Every column first gets its longest word (a word wider than its column would print
+    over the next one: ids, dates, amounts, the words of a header), up to _MAX_WIDTH; what
+    is left of LINE_CHARACTERS goes to the columns that want more (their mean text, or
+    their share of ``widths``), in proportion to how much more they want.
+    """
+    cols = list(df.columns)
+    # A word longer than _MAX_WIDTH (an address, a checksum) cannot have its width anyway.
+    need = {c: max(_MIN_WIDTH, min(_MAX_WIDTH, _longest_word(c, df[c].tolist()) + 1)) for c in cols}
+    if widths is None:
+        want = {c: _auto_width(c, df[c].tolist()) for c in cols}
+    else:
+        weights = {c: max(1, int(widths.get(c, 1))) for c in cols}
+        want = {c: LINE_CHARACTERS * weights[c] / sum(weights.values()) for c in cols}
+    more = {c: max(0.0, want[c] - need[c]) for c in cols}
+    room = max(0, LINE_CHARACTERS - sum(need.values()))
+    scale = min(1.0, room / sum(more.values())) if sum(more.values()) else 0.0
+    return {c: need[c] + round(more[c] * scale) for c in cols}
 
 
 def table(
@@ -63,17 +97,16 @@ def table(
     (e.g. a link it built); all other cells are escaped. Numbers are right-aligned.
 
     When a row is wider than a line, pandoc (and so Quarto) wraps the cells and sizes the
-    columns in proportion to the dashes under each header. By default the dashes follow
-    each column's text (``_auto_width``), so a column of summaries gets more room than a
-    column of ids; ``widths`` sets relative widths instead (columns not named get 1).
+    columns in proportion to the dashes under each header. The dashes are
+    ``column_widths``: every column is at least as wide as its longest word, and the rest
+    of the line follows each column's text, so a column of summaries gets more room than a
+    column of ids; ``widths`` sets relative widths for that rest instead (columns not
+    named get 1).
     """
     raw = set(raw_columns)
     align = dict(align or {})
     cols = list(df.columns)
-    if widths is None:
-        dash_counts = {c: _auto_width(c, df[c].tolist()) for c in cols}
-    else:
-        dash_counts = {c: 3 * max(1, int(widths.get(c, 1))) for c in cols}
+    dash_counts = column_widths(df, widths)
     header = "| " + " | ".join(escape(c) for c in cols) + " |"
     rule_parts = []
     for c in cols:

@@ -68,6 +68,10 @@ def rebuild(root: Path, workdir: Path) -> Path:
         env.pop(var, None)
     env["COERCION_SOURCES_DIR"] = str(config.SOURCES_DIR)
     subprocess.run(["make", "--no-print-directory", "report", f"VENV={venv}"], cwd=copy, env=env, check=True)
+    # The edition without claims of parties to the conflict, when the working build has it.
+    if any(root.glob(f"{COMPARED[1]}/report-without-claims.*")):
+        subprocess.run(["make", "--no-print-directory", "report", "EXCLUDE_PARTY_CLAIMS=1", f"VENV={venv}"],
+                       cwd=copy, env=env, check=True)
     return copy
 
 

@@ -107,7 +107,10 @@ def test_a_new_source_builds_and_the_data_tests_pass_on_it(tmp_path):
     incidents = (project / "data" / "processed" / "incidents.csv").read_text(encoding="utf-8")
     assert SOURCE_ID in incidents and "RU-TA" in incidents
     assert "Synthetic test outlet" in (project / "reports" / "output" / "report.html").read_text(encoding="utf-8")
-    tested = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/data"], cwd=project,
+    # The checks of committed releases skip while no release has been cut: they test
+    # releases/, not the new source, and a skip must not pass for a data test.
+    tested = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/data",
+                             "--ignore=tests/data/test_releases_committed.py"], cwd=project,
                             env=env, capture_output=True, text=True, timeout=900)
     assert tested.returncode == 0, tested.stdout[-5000:] + tested.stderr[-2000:]
     assert " passed" in tested.stdout and "skipped" not in tested.stdout

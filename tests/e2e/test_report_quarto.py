@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from analysis import config
-from analysis.report import ReportError, cli, generate, inspect, render
+from analysis.report import ReportError, cli, editions, generate, inspect, render
 from analysis.report.inspect import BrowserReport
 from analysis.report.schema import QuartoSchemas, SchemaError, check_report_sources
 from fixtures.report import quarto_stand_in
@@ -135,7 +135,7 @@ def test_engine_quarto_without_quarto_is_an_error(monkeypatch, tmp_path):
 def test_browser_check_option(monkeypatch, tmp_path, capsys):
     html = tmp_path / "report.html"
     html.write_text("<!DOCTYPE html><title>t</title>")
-    monkeypatch.setattr(cli, "build", lambda formats, engine, sources_only=False: {"html": html})
+    monkeypatch.setattr(cli, "build", lambda formats, engine, sources_only=False, exclude_party_claims=False: {"html": html})
     seen = BrowserReport([], [], ["https://example.org/x.png"], [], 1, [])
     monkeypatch.setattr(cli, "check_html", lambda path: seen if path == html else None)
     assert cli.main(["--browser-check"]) == 1
@@ -144,6 +144,49 @@ def test_browser_check_option(monkeypatch, tmp_path, capsys):
     assert cli.main(["--browser-check"]) == 0
     with pytest.raises(SystemExit):
         cli.main(["--check"])  # the build's option ("write nothing"), not this one
+
+
+def test_the_edition_switch_reaches_the_build(monkeypatch, tmp_path):
+    # `make report EXCLUDE_PARTY_CLAIMS=1` runs `--exclude-party-claims`; without an option
+    # the environment variable decides, as for the notebooks; the option wins over it.
+    asked = []
+    monkeypatch.setattr(cli, "build", lambda formats, engine, sources_only=False, exclude_party_claims=False: asked.append(exclude_party_claims) or {})
+    monkeypatch.delenv("EXCLUDE_PARTY_CLAIMS", raising=False)
+    cli.main([])
+    cli.main(["--exclude-party-claims"])
+    monkeypatch.setenv("EXCLUDE_PARTY_CLAIMS", "yes")
+    cli.main([])
+    cli.main(["--include-party-claims"])
+    assert asked == [False, True, True, False]
+    monkeypatch.setenv("EXCLUDE_PARTY_CLAIMS", "maybe")
+    with pytest.raises(SystemExit):
+        cli.main([])
+
+
+def test_the_edition_without_claims_is_a_staged_project_quarto_renders_into_its_own_files(quarto, project, tmp_path):
+    # Quarto cannot point an embed at another folder by a parameter or a profile: the
+    # edition is a copy of the project whose embeds point at the notebooks without claims.
+    staged = tmp_path / "build" / "report-without-claims" / "project"
+    without = tmp_path / "build" / "notebooks-without-claims"
+    editions.stage_project(project.parent, staged, project.parent / "nb", without)
+    text = (staged / "report.qmd").read_text()
+    assert "{{< embed ../../notebooks-without-claims/demo.ipynb#fig-plot >}}" in text
+    assert "{{< embed ../../notebooks-without-claims/regions/XX-BB.ipynb#region-summary >}}" in text  # a /project path too
+    assert "{{< include _partial.qmd >}}" in text and (staged / "_partial.qmd").exists()
+    assert (staged / "_quarto.yml").read_text() == (project.parent / "_quarto.yml").read_text()
+    shutil.copytree(project.parent / "_generated", staged / "_generated")
+    out = tmp_path / "output"
+    names = editions.Edition(True).output_names(render.FORMATS)
+    written = render.render_quarto(qmd=staged / "report.qmd", output_dir=out, work_dir=tmp_path / "work", names=names)
+    assert written == {"html": out / "report-without-claims.html", "pdf": out / "report-without-claims.pdf"}
+    assert sorted(p.name for p in out.iterdir()) == ["report-without-claims.html", "report-without-claims.pdf"]
+    # Staging again changes nothing, and a source that is gone leaves the stage.
+    before = {p: p.stat().st_mtime_ns for p in staged.rglob("*") if p.is_file()}
+    editions.stage_project(project.parent, staged, project.parent / "nb", without)
+    assert {p: p.stat().st_mtime_ns for p in staged.rglob("*") if p.is_file()} == before
+    (project.parent / "_partial.qmd").unlink()
+    editions.stage_project(project.parent, staged, project.parent / "nb", without)
+    assert not (staged / "_partial.qmd").exists() and (staged / "_generated").is_dir()
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +202,8 @@ def test_report_sources_follow_quartos_schemas(schemas, tmp_path):
     reports = tmp_path / "reports"
     shutil.copytree(ROOT / "reports", reports, ignore=shutil.ignore_patterns("output", "_generated", "_variables.yml", ".quarto"))
     (reports / "_generated").mkdir()
-    (reports / "_generated" / "metadata.yml").write_text(generate.metadata_yaml({"data_date": "2025-06-01", "release_label": "Release 1.0.0 of 1 June 2025 · data cut-off April 2025"}))
+    (reports / "_generated" / "metadata.yml").write_text(generate.metadata_yaml(
+        {"data_date": "2025-06-01"}, "Release 1.0.0 of 1 June 2025 · data cut-off April 2025", "**What happened.** A summary."))
     assert sorted(p.name for p in reports.rglob("*.qmd")) == ["_methodology.qmd", "report.qmd"]
     assert check_report_sources(reports, schemas) == []
     # The check reads these files: a misspelt option in them fails it.

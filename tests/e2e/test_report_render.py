@@ -11,7 +11,6 @@ that the renderer cannot handle fails here, before the data pipeline runs.
 from __future__ import annotations
 
 import hashlib
-import html.parser
 import re
 import shutil
 import subprocess
@@ -23,16 +22,13 @@ import yaml
 
 from analysis import aggregate, codebook
 from analysis.report import ReportError, generate, inspect, preprocess, render
-from fixtures.report.stand_in import HOSTILE, REGION_LABELS, code_cell, hostile_table, png, write_notebook, write_stand_ins
+from fixtures.report.build import ROOT, ParsedHTML, make_project, render_fixture
+from fixtures.report.stand_in import HOSTILE, code_cell, write_notebook, write_stand_ins
 from fixtures.tables import frames, write_processed
 
 # One worker runs this module under `pytest -n 2 --dist loadgroup`, so the module-scoped
 # builds below are made once.
 pytestmark = pytest.mark.xdist_group("report-render")
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "report" / "project"
-
 
 def _has_chromium() -> bool:
     try:
@@ -44,27 +40,6 @@ def _has_chromium() -> bool:
 
 needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {inspect.CHROMIUM}")
 needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (Debian package poppler-utils)")
-
-
-def make_project(dest: Path) -> Path:
-    """The fixture project in ``dest`` with the report's assets and its executed notebooks;
-    returns report.qmd."""
-    shutil.copytree(FIXTURE, dest)
-    shutil.copytree(ROOT / "reports" / "assets", dest / "assets")
-    nb = dest / "nb"
-    write_notebook(nb / "demo.ipynb", [
-        code_cell("fig-plot", "figure", "A plot of \\*things\\*", payload=png("Заголовок: plot")),
-        code_cell("tbl-hostile", "table", "Hostile headlines", payload=hostile_table()),
-        code_cell("fig-second", "figure", "A second plot", payload=png("second"), alt='Alt text with "quotes", \\ and <b>'),
-        code_cell("unused", "figure", "Never embedded"),
-    ])
-    for code in ("XX-AA", "XX-BB"):
-        write_notebook(nb / "regions" / f"{code}.ipynb", [code_cell(label, kind, f"{label} of {code}") for label, kind in REGION_LABELS])
-    return dest / "report.qmd"
-
-
-def render_fixture(tmp: Path, qmd: Path, formats=("html", "pdf")) -> dict[str, Path]:
-    return render.render_builtin(formats, qmd=qmd, output_dir=tmp / "output", work_dir=tmp / "work")
 
 
 @pytest.fixture(scope="module")
@@ -83,60 +58,6 @@ def page(built) -> "ParsedHTML":
 @pytest.fixture(scope="module")
 def pdf_text(built) -> str:
     return inspect.pdf_text(built["pdf"])
-
-
-class ParsedHTML(html.parser.HTMLParser):
-    """Elements, ids and text of an HTML file, from the standard library's parser."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self._stack: list[str] = []
-        self.captions: list[str] = []
-        self._caption: list[str] | None = None
-        self.links: dict[str, str] = {}
-        self._link: tuple[str, list[str]] | None = None
-
-    @classmethod
-    def of(cls, path: Path) -> "ParsedHTML":
-        p = cls()
-        p.feed(Path(path).read_text(encoding="utf-8"))
-        return p
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        self.tags.append((tag, attrs))
-        if tag in ("figcaption", "caption"):
-            self._caption = []
-        if tag == "a" and attrs.get("href", "").startswith("#"):
-            self._link = (attrs["href"], [])
-
-    def handle_endtag(self, tag):
-        if tag in ("figcaption", "caption") and self._caption is not None:
-            self.captions.append(" ".join("".join(self._caption).split()))
-            self._caption = None
-        if tag == "a" and self._link:
-            href, parts = self._link
-            self.links.setdefault(" ".join("".join(parts).split()), href)
-            self._link = None
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._caption is not None:
-            self._caption.append(data)
-        if self._link:
-            self._link[1].append(data)
-
-    @property
-    def plain(self) -> str:
-        return " ".join("".join(self.text).replace("\u00a0", " ").split())
-
-    def ids(self) -> list[str]:
-        return [a["id"] for _, a in self.tags if "id" in a]
-
-    def count(self, tag: str, cls: str | None = None) -> int:
-        return sum(1 for t, a in self.tags if t == tag and (cls is None or cls in (a.get("class") or "").split()))
 
 
 # --------------------------------------------------------------------------------------
@@ -214,7 +135,7 @@ def test_figures_and_tables_are_numbered_in_document_order(page):
     figures = [c for c in page.captions if c.startswith("Figure")]
     tables = [c for c in page.captions if c.startswith("Table")]
     assert figures == ["Figure 1: A plot of *things*", "Figure 2: A second plot"]
-    assert tables == ["Table 1: Hostile headlines", "Table 2: An authored table with a native caption"]
+    assert tables == ["Table 1: Hostile headlines", "Table 2: An authored table with a native caption", "Table 3: A wide table with eight columns"]
     # Region profiles repeat their labels: captioned, not numbered.
     assert "region-timeline of XX-AA" in page.captions and "region-summary of XX-BB" in page.captions
 
@@ -284,9 +205,11 @@ def test_embedded_cells_lose_notebook_paths_and_metadata(tmp_path):
 
 
 def test_images_have_alternative_text(page):
-    alts = [a.get("alt") for t, a in page.tags if t == "img"]
-    assert alts[:2] == ["A plot of *things*", 'Alt text with "quotes", \\ and <b>']  # fig-alt when given, else the caption
-    assert all(alts)
+    printed = [a.get("alt") for t, a in page.tags if t == "img" and "print-figure" in a.get("class", "")]
+    phone = [a.get("alt") for t, a in page.tags if t == "img" and "phone-figure" in a.get("class", "")]
+    assert printed[:2] == ["A plot of *things*", 'Alt text with "quotes", \\ and <b>']  # fig-alt when given, else the caption
+    assert phone == printed  # the phone-sized drawing of each figure says the same
+    assert all(printed) and len(printed) == 4
 
 
 def test_math_is_mathml(page):
@@ -302,7 +225,7 @@ def test_hostile_text_is_literal_in_html(page):
     assert page.count("script") == 0, "text from the data became a <script> element"
     for text in HOSTILE:
         assert text in page.plain
-    assert page.count("em") == 0 and page.count("strong") == 0
+    assert page.count("em") == 0 and page.count("strong") == 1  # the summary's one bold lead, written by the build
 
 
 def test_hostile_text_is_literal_in_pdf(built, pdf_text):
@@ -338,7 +261,7 @@ def test_unescaped_notebook_output_still_cannot_inject_markup(tmp_path):
     out = render_fixture(tmp_path, qmd)
     page = ParsedHTML.of(out["html"])
     assert page.count("script") == 0
-    assert page.count("img") == 4  # the four figures, not the data's <img>
+    assert page.count("img", "print-figure") == 4 and page.count("img") == 8  # the four figures (and their phone drawings), not the data's <img>
     assert "<script>alert(2)</script> <img src=x onerror=alert(3)>" in page.plain
     assert "#set page(width: 1cm)" in inspect.pdf_text(out["pdf"])
     from pypdf import PdfReader
@@ -370,7 +293,7 @@ def test_pdf_dates_come_from_the_data(built):
 def test_chromium_sees_no_error_broken_image_or_request(built):
     seen = inspect.check_html(built["html"], screenshot=built["tmp"] / "screenshot.png")
     assert seen.problems == []
-    assert seen.n_images == 4
+    assert seen.n_images == 8  # four figures, each drawn at the printed width and a phone's
     assert (built["tmp"] / "screenshot.png").stat().st_size > 0
 
 
@@ -497,7 +420,23 @@ def test_table_columns_are_sized_by_their_text():
     rule = table(df).splitlines()[1]
     dashes = [len(part.strip(" :")) for part in rule.strip("|").split("|")]
     assert dashes[1] > 4 * dashes[0], rule  # the summaries get the room, not the ids
-    assert table(df, widths={"summary": 5}).splitlines()[1] == "| :--- | :--------------- | ---: |"
+    assert table(df, widths={"summary": 5}).splitlines()[1] == "| :-------------- | :----------------------------------------------------------------------- | --------------: |"
+
+
+def test_no_column_is_narrower_than_its_longest_word():
+    # The ransom table's header printed as "incidentpurposewhen": a column of eight dashes
+    # in a table of long conversion notes got less room than the word "incident".
+    from analysis.markdown import LINE_CHARACTERS, column_widths
+
+    df = pd.DataFrame({"incident": ["INC-011"], "purpose": ["ransom"], "when": ["2022-09-01 – 2022-09-10"],
+                       "region": ["Chechen Republic"], "conversion basis": ["USD: Bank of Russia rate (60.3713 RUB/USD on 2022-09-05); " * 3]})
+    widths = column_widths(df)
+    total = sum(widths.values())
+    for column, width in widths.items():
+        longest = max(len(w) for w in [*column.split(), *" ".join(df[column].astype(str)).split()])
+        # The share of the printed line each column gets, in characters.
+        assert width / total * LINE_CHARACTERS >= min(longest, 40), (column, widths)
+    assert widths["conversion basis"] == max(widths.values())
 
 
 # --------------------------------------------------------------------------------------
@@ -526,7 +465,7 @@ def real_sources_build(tmp_path_factory, tables) -> dict:
         region_notebooks_dir=tmp / "build" / "notebooks" / "regions", processed_dir=write_processed(tmp / "processed"),
     )
     out = render.render_builtin(qmd=reports / "report.qmd", output_dir=tmp / "output", work_dir=tmp / "work")
-    return {"reports": reports, "variables": variables, "regions": regions, **out}
+    return {"reports": reports, "variables": variables, "regions": regions, "work": tmp / "work", **out}
 
 
 def test_generated_variables_are_the_key_figures(real_sources_build, tables):
@@ -538,9 +477,15 @@ def test_generated_variables_are_the_key_figures(real_sources_build, tables):
     for key, value in figures.items():
         assert written[key] == generate.format_value(value)
     assert written["data_date"] == "2025-06-01"
-    # The report's date, for Quarto too: a metadata file, not a shortcode in the front matter.
+    assert written["claims_text"] == (
+        "The figures of 2 incidents (INC-003, INC-004) are claims of a party to the conflict (A Ukrainian state agency); "
+        "tables and charts mark them with *. Without them, 10 incidents and 29 / 79 / 89+ persons (low / best / high) remain.")
+    # The report's date, edition and summary, for Quarto too: a metadata file, not shortcodes
+    # in the front matter.
     metadata = yaml.safe_load((real_sources_build["reports"] / "_generated" / "metadata.yml").read_text())
-    assert metadata == {"date": "2025-06-01", "edition": written["release_label"]}
+    summary = metadata.pop("abstract")
+    assert metadata == {"date": "2025-06-01", "edition": written["release_label"], "abstract-title": "Summary of findings"}
+    assert summary.startswith("**What happened.** [4 sources](#sec-sources) describe 12 incidents")
     assert written["release_label"].startswith("Unreleased build") and "data cut-off" in written["release_label"]
     assert "date" not in preprocess.split_front_matter((real_sources_build["reports"] / "report.qmd").read_text())[0]
 
@@ -566,13 +511,36 @@ def test_every_region_with_incidents_has_a_profile_section(real_sources_build):
 def test_real_report_has_its_sections_and_key_figures(real_sources_build):
     text = inspect.pdf_text(real_sources_build["pdf"])
     v = real_sources_build["variables"]
-    for title in ("Key figures", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
-                  "Region profiles", "Methodology", "Limitations", "Appendix A: Codebook", "Appendix B: Sources",
-                  "Appendix C: Reproducibility"):
+    for title in ("Summary of findings", "Key figures", "Where it happens", "Who is targeted and how", "Over time",
+                  "Ransoms and payments", "Region profiles", "Methodology", "Limitations", "Appendix A: Codebook",
+                  "Appendix B: Sources", "Appendix C: Reproducibility"):
         assert title in text, title
-    assert (f"The dataset holds {v['n_incidents']} incidents of coerced recruitment reported by {v['n_sources']} sources. "
-            f"Together they concern {v['persons_range']} persons") in text
-    assert f"dated from {v['period_start']} to {v['period_end']}" in text
+    assert f"The dataset holds {v['n_incidents']} incidents reported by {v['n_sources']} sources: recruitment into the war itself" in text
+    assert f"Together the incidents concern {v['persons_range']} persons" in text
+    assert f"dated from {v['period_start']} to {v['period_end']}; the data end with the latest source, published in {v['data_cutoff_text']}" in text
+    assert v["claims_text"] in text
+
+
+def test_the_summary_opens_the_report_above_the_contents(real_sources_build):
+    from pypdf import PdfReader
+
+    first = PdfReader(str(real_sources_build["pdf"])).pages[0].extract_text()
+    first = " ".join(first.split())
+    assert "Summary of findings" in first and "What happened." in first
+    assert first.index("Summary of findings") < (first.index("Contents") if "Contents" in first else len(first))
+    html = real_sources_build["html"].read_text(encoding="utf-8")
+    assert html.index('class="abstract-title">Summary of findings') < html.index('<nav id="TOC"')
+
+
+def test_the_summary_links_each_source_to_its_entry_in_the_appendix(real_sources_build):
+    page = ParsedHTML.of(real_sources_build["html"])
+    ids = set(page.ids())
+    targets = {a["href"][1:] for t, a in page.tags if t == "a" and a.get("href", "").startswith("#src-")}
+    assert targets and targets <= ids, targets - ids
+    # The PDF has the same links: typst fails on a link to a label that does not exist.
+    typ = (real_sources_build["work"] / "report.typ").read_text(encoding="utf-8")
+    for target in targets:
+        assert f"#link(<{target}>)" in typ and f"<{target}>" in typ.replace(f"#link(<{target}>)", "")
 
 
 def test_contents_have_one_heading(real_sources_build):
@@ -590,7 +558,7 @@ def test_stamp_names_commit_and_dataset(real_sources_build):
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert commit and f"`{commit}`" in stamp
     n_files = 2 * len(codebook.TABLES)  # each table as CSV and Parquet
-    assert re.search(rf"SHA-256 `[0-9a-f]{{64}}` of {n_files} files of `data/processed/` \(no MANIFEST\)", stamp)
+    assert re.search(rf"SHA-256 of {n_files} files of `data/processed/` \(no MANIFEST\), hashed in sorted order:\\\n  `[0-9a-f]{{64}}`", stamp)
     assert "| typst | " in stamp and "| Python | " in stamp
 
 
@@ -609,8 +577,9 @@ def test_missing_region_profile_is_an_error(tmp_path, tables):
 
 
 def test_report_prose_types_no_number():
-    # Every figure comes from a variable or an embedded output; standard names excepted.
-    allowed = re.compile(r"SHA-256|ISO 3166-2|ISO 639-1")
+    # Every figure comes from a variable or an embedded output; standard names and the
+    # articles of treaties excepted.
+    allowed = re.compile(r"SHA-256|ISO 3166-2|ISO 639-1|Article \d+(?:\(\w+\))*")
     for qmd in sorted(ROOT.joinpath("reports").glob("*.qmd")):
         text = re.sub(r"\{\{\{?<.*?>\}\}\}?", "", qmd.read_text(), flags=re.S)
         text = allowed.sub("", text)

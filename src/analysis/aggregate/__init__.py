@@ -118,15 +118,3 @@ __all__ = [
     "period_label", "person_bounds", "region_figures", "region_groups", "regions_with_events", "regions_with_incidents",
     "selected_group", "split_values", "totals", "undated", "unplaced", "without_party_claims",
 ]
-
-#: Display helpers that callers outside the analysis modules still look up here; they
-#: live in analysis.display. Kept only until those callers import them from there.
-_MOVED_TO_DISPLAY = ("bounds_label",)
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_DISPLAY:
-        from analysis import display
-
-        return getattr(display, name)
-    raise AttributeError(f"module 'analysis.aggregate' has no attribute {name!r}")

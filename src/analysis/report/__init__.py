@@ -4,7 +4,10 @@ The modules read in the order the work flows:
 
 1. :mod:`~analysis.report.generate` writes what the report's sources take from the data:
    ``reports/_variables.yml`` (key figures for ``{{< var name >}}``) and
-   ``reports/_generated/`` (codebook, sources, region profiles, reproducibility stamp).
+   ``reports/_generated/`` (codebook, sources, region profiles, reproducibility stamp, and
+   the date, edition and summary of findings, written by :mod:`~analysis.report.summary`).
+   :mod:`~analysis.report.editions` stages the edition without the claims of parties to
+   the conflict, a copy of the project embedding the notebooks executed without them.
 2. :mod:`~analysis.report.preprocess` is the built-in renderer's Quarto subset
    (docs/quarto-subset.md): it expands includes and the ``var`` and ``embed`` shortcodes
    of ``reports/report.qmd`` into plain pandoc Markdown.

@@ -9,6 +9,13 @@ would take the first without a word, and the report would show whichever came fi
 
 The cell's output must be one ``image/png`` (a figure) or one ``text/markdown`` (a
 table, escaped by the notebook), and its options must give ``fig-cap`` or ``tbl-cap``.
+
+The Markdown written for an embed has the shape Quarto writes
+(``notebookMarkdown`` in jupyter-embed.ts): a Div ``.quarto-embed-nb-cell`` whose
+attributes name the notebook (its absolute path) and the cell (``cell-<label>``), around
+the output. The report's filter ``reports/assets/filters/embedded-cells.lua`` reads those
+attributes under both renderers (the phone-sized figure the notebook keeps in the cell's
+output metadata, ids made unique per notebook) and then removes them.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ class Embed:
     png: bytes | None = None
     markdown: str | None = None
     alt: str | None = None
+    cell_id: str = ""
 
 
 def cell_options(source: str, where: str) -> dict:
@@ -114,6 +122,8 @@ def read_embed(notebook: Path, name: str, where: str) -> Embed:
     """The output of the cell ``name`` names in an executed notebook."""
     cell, opts = find_cell(notebook, name, where)
     label = str(opts.get("label", name))
+    # Quarto's id of an embedded cell (jupyter.ts, cellId): 'cell-<label>', else the cell's own id.
+    cell_id = f"cell-{opts['label']}" if isinstance(opts.get("label"), str) else str(cell.get("id", ""))
     at = f"{where}: {notebook}, cell {label!r}"
     if cell.cell_type != "code":
         raise ReportError(f"{at}: a {cell.cell_type} cell; only a code cell's output can be embedded")
@@ -129,16 +139,23 @@ def read_embed(notebook: Path, name: str, where: str) -> Embed:
     if len(pngs) + len(mds) != 1:
         raise ReportError(f"{at}: expected one image/png or one text/markdown output, found {len(pngs)} PNG and {len(mds)} Markdown")
     if pngs:
-        return Embed(notebook, label, str(caption), "figure", png=base64.b64decode(_text(pngs[0])), alt=opts.get("fig-alt"))
-    return Embed(notebook, label, str(caption), "table", markdown=_text(mds[0]))
+        return Embed(notebook, label, str(caption), "figure", png=base64.b64decode(_text(pngs[0])), alt=opts.get("fig-alt"),
+                     cell_id=cell_id)
+    return Embed(notebook, label, str(caption), "table", markdown=_text(mds[0]), cell_id=cell_id)
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
 
 
+def _attribute(value: str) -> str:
+    # Inside a quoted attribute pandoc only unescapes \\ and \"; the filters read it as text.
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
 def embed_markdown(embed: Embed, element_id: str, media_dir: Path, media_prefix: str) -> str:
-    """The embed as a Quarto-style figure or table div; a figure's PNG goes to ``media_dir``.
+    """The embed as a Quarto-style figure or table div in Quarto's wrapper of an embedded
+    cell; a figure's PNG goes to ``media_dir``.
 
     Labels with a fig-/tbl- prefix are numbered by the crossref filter; other labels get
     the class ``embed-figure``/``embed-table`` and are captioned but not numbered.
@@ -149,10 +166,10 @@ def embed_markdown(embed: Embed, element_id: str, media_dir: Path, media_prefix:
         name = f"{_slug(media_prefix)}-{_slug(element_id)}.png"
         media_dir.mkdir(parents=True, exist_ok=True)
         (media_dir / name).write_bytes(embed.png or b"")
-        # Inside a quoted attribute pandoc only unescapes \\ and \"; the filter reads it as text.
-        alt_text = str(embed.alt or "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-        alt = f'{{fig-alt="{alt_text}"}}' if embed.alt else ""
+        alt = f'{{fig-alt="{_attribute(embed.alt)}"}}' if embed.alt else ""
         content = f"![]({media_dir.name}/{name}){alt}"
     else:
         content = (embed.markdown or "").strip("\n")
-    return f"\n::: {{#{element_id}{cls}}}\n{content}\n\n{embed.caption}\n:::\n"
+    wrapper = (f'::::: {{.quarto-embed-nb-cell notebook="{_attribute(Path(embed.notebook).resolve())}" '
+               f'notebook-cellId="{_attribute(embed.cell_id)}"}}')
+    return f"\n{wrapper}\n\n::: {{#{element_id}{cls}}}\n{content}\n\n{embed.caption}\n:::\n\n:::::\n"

@@ -35,9 +35,9 @@ RENDER_DIR = config.BUILD_DIR / "report"
 FORMATS = {"html": "report.html", "pdf": "report.pdf"}
 #: Quarto format behind each output format.
 QUARTO_FORMATS = {"html": "html", "pdf": "typst"}
-#: The built-in renderer's own Lua filters, run after the project's (Quarto numbers
-#: figures and tables itself).
-LUA_FILTERS = ("crossref.lua",)
+#: The built-in renderer's own Lua filters, run after the project's: what Quarto does
+#: itself (numbering figures and tables, passing alt text to typst's images).
+LUA_FILTERS = ("crossref.lua", "typst-images.lua")
 #: Options of Quarto's typst format passed on to the template as pandoc variables.
 TYPST_TEMPLATE_OPTIONS = ("papersize", "fontsize")
 #: Quarto's typst template partials that the built-in template includes, in its order.
@@ -111,8 +111,10 @@ def render_builtin(
     output_dir: Path = config.REPORT_OUTPUT_DIR,
     work_dir: Path = RENDER_DIR,
     variables: Mapping | None = None,
+    names: Mapping[str, str] = FORMATS,
 ) -> dict[str, Path]:
-    """Render ``qmd`` with the built-in pandoc + typst path; return the written files."""
+    """Render ``qmd`` with the built-in pandoc + typst path; return the written files
+    (``names``: the file each format is written to in ``output_dir``)."""
     qmd = Path(qmd)
     project = read_project(qmd.parent)
     if variables is None:
@@ -137,9 +139,9 @@ def render_builtin(
     written: dict[str, Path] = {}
     formats = list(formats)
     if "html" in formats:
-        written["html"] = _render_html(project, common, work_dir, Path(output_dir) / FORMATS["html"])
+        written["html"] = _render_html(project, common, work_dir, Path(output_dir) / names["html"])
     if "pdf" in formats:
-        written["pdf"] = _render_pdf(project, common, work_dir, Path(output_dir) / FORMATS["pdf"], pdf_timestamp(meta))
+        written["pdf"] = _render_pdf(project, common, work_dir, Path(output_dir) / names["pdf"], pdf_timestamp(meta))
     return written
 
 
@@ -257,6 +259,7 @@ def render_quarto(
     qmd: Path = REPORT_QMD,
     output_dir: Path = config.REPORT_OUTPUT_DIR,
     work_dir: Path = QUARTO_WORK_DIR,
+    names: Mapping[str, str] = FORMATS,
 ) -> dict[str, Path]:
     """Render with ``quarto render``, one format at a time, and move the results into place.
 
@@ -272,13 +275,13 @@ def render_quarto(
     written: dict[str, Path] = {}
     try:
         for fmt in formats:
-            written[fmt] = _quarto_render(qmd, fmt, Path(output_dir), Path(work_dir), env)
+            written[fmt] = _quarto_render(qmd, fmt, Path(output_dir) / names[fmt], Path(work_dir), env)
     finally:
         _remove_scratch(project.dir, before, Path(output_dir))
     return written
 
 
-def _quarto_render(qmd: Path, fmt: str, output_dir: Path, work_dir: Path, env: Mapping[str, str]) -> Path:
+def _quarto_render(qmd: Path, fmt: str, dest: Path, work_dir: Path, env: Mapping[str, str]) -> Path:
     work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{fmt}-", dir=work_dir) as tmp:
         done = subprocess.run(
@@ -290,7 +293,7 @@ def _quarto_render(qmd: Path, fmt: str, output_dir: Path, work_dir: Path, env: M
         produced = Path(tmp) / f"{qmd.stem}{Path(FORMATS[fmt]).suffix}"
         if not produced.exists():
             raise ReportError(f"quarto render {qmd.name} --to {QUARTO_FORMATS[fmt]} wrote no {produced.name}")
-        return _atomic_write(output_dir / FORMATS[fmt], lambda t: shutil.copyfile(produced, t))
+        return _atomic_write(dest, lambda t: shutil.copyfile(produced, t))
 
 
 def _remove_scratch(project_dir: Path, before: set[str], output_dir: Path) -> None:
