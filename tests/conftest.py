@@ -11,6 +11,19 @@ from analysis import config
 from fixtures.tables import frames, write_processed
 
 
+def pytest_configure(config):
+    """Refuse to run when pytest-xdist cannot keep an ``xdist_group`` on one worker.
+
+    The slow end-to-end modules share one expensive build per module through that mark.
+    pytest-xdist 3.8 groups by rewriting node ids, which pytest 9.2 no longer reads: the
+    groups then split silently and each worker rebuilds. requirements.lock pins a pair
+    that works; this check stops an upgrade that breaks it.
+    """
+    if config.getoption("dist", "no") == "loadgroup" and pytest.version_tuple[:2] >= (9, 2):
+        raise pytest.UsageError(f"pytest-xdist's --dist loadgroup does not group tests under pytest {pytest.__version__}: "
+                                f"install the versions in requirements.lock (pip install -r requirements.lock)")
+
+
 @pytest.fixture(scope="session")
 def processed_dir(tmp_path_factory) -> Path:
     """A folder with the fixture's six tables as parquet and csv."""

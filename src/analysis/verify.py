@@ -67,11 +67,16 @@ def rebuild(root: Path, workdir: Path) -> Path:
                 "COERCION_PROCESSED_DIR", "COERCION_BUILD_DIR", "COERCION_REPORT_DIR"):
         env.pop(var, None)
     env["COERCION_SOURCES_DIR"] = str(config.SOURCES_DIR)
-    subprocess.run(["make", "--no-print-directory", "report", f"VENV={venv}"], cwd=copy, env=env, check=True)
+    # The environment running this is the one the copy uses, as it is: make in the copy
+    # never installs into it (an editable install from the copy would point it at a
+    # folder deleted afterwards), so its stamp is one of the copy's own.
+    stamp = workdir / "environment-in-use"
+    stamp.touch()
+    make = ["make", "--no-print-directory", "report", f"VENV={venv}", f"ENV_STAMP={stamp}"]
+    subprocess.run(make, cwd=copy, env=env, check=True)
     # The edition without claims of parties to the conflict, when the working build has it.
     if any(root.glob(f"{COMPARED[1]}/report-without-claims.*")):
-        subprocess.run(["make", "--no-print-directory", "report", "EXCLUDE_PARTY_CLAIMS=1", f"VENV={venv}"],
-                       cwd=copy, env=env, check=True)
+        subprocess.run([*make, "EXCLUDE_PARTY_CLAIMS=1"], cwd=copy, env=env, check=True)
     return copy
 
 

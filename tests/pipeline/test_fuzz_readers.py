@@ -1,7 +1,7 @@
 """Fuzzing the readers of data/raw: every input ends in records or problems, never a traceback.
 
 Hypothesis writes 10,000 record files of each kind (arbitrary YAML trees and texts, bulk
-CSV files with cells from all of Unicode; ten files to a folder, as a build reads them),
+CSV files with cells from all of Unicode; twenty-five files to a folder, as a build reads them),
 then reads them the way a build does and runs the record checks on what was read. An
 exception of any kind fails the test with the input that caused it. ``make test-fast``
 leaves these out (they take a minute); ``make test`` runs them.
@@ -26,7 +26,7 @@ from analysis.codebook import RAW_KEYS
 
 pytestmark = pytest.mark.fuzz
 
-FILES_PER_FOLDER = 10
+FILES_PER_FOLDER = 25
 EXAMPLES = 10_000 // FILES_PER_FOLDER
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
