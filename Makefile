@@ -124,8 +124,8 @@ release: $(ENV_STAMP) ## Cut releases/VERSION/ from a clean commit: make release
 test: $(REPORT) $(REPORT_WITHOUT_CLAIMS) ## Run the whole test suite (builds both editions of the report first: the tests check them)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
-test-fast: $(ENV_STAMP) ## Unit and pipeline tests but the 10,000-input fuzzers (no build needed, about a minute): the coder's loop
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not fuzz" tests/unit tests/pipeline
+test-fast: $(ENV_STAMP) ## Unit and pipeline tests but the fuzzers and sweeps (no build needed, under a minute): the coder's loop
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not fuzz and not sweep" tests/unit tests/pipeline
 
 lab: $(ENV_STAMP) $(DATA) ## Open JupyterLab on the notebooks with the project's kernel (also as root)
 	$(PY) -m analysis.notebooks --lab -- $(LAB_ARGS)

@@ -24,6 +24,14 @@ def pytest_configure(config):
                                 f"install the versions in requirements.lock (pip install -r requirements.lock)")
 
 
+def pytest_runtest_setup(item):
+    """``@pytest.mark.needs(ok, what)``: a missing build or tool fails the test with what to do, never skips it."""
+    for mark in item.iter_markers("needs"):
+        ok, what = mark.args
+        if not ok:
+            pytest.fail(f"needs {what}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def processed_dir(tmp_path_factory) -> Path:
     """A folder with the fixture's six tables as parquet and csv."""

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-built")]
 HTML = Path(config.REPORT_OUTPUT_DIR) / "report.html"
 PDF = Path(config.REPORT_OUTPUT_DIR) / "report.pdf"
 BUILT = HTML.exists() and PDF.exists()
-needs_build = pytest.mark.skipif(not BUILT, reason=f"the report is not built ({HTML} or {PDF} missing): run `make report` first")
+needs_build = pytest.mark.needs(BUILT, f"the report built ({HTML} or {PDF} is missing): run `make report` first (make test does)")
 
 SECTIONS = (
     "Key figures", "What the law says", "Where it happens", "Who is targeted and how", "Over time", "Ransoms and payments",
@@ -140,7 +140,7 @@ def test_html_has_no_script_and_no_external_reference(html):
 
 @needs_build
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(inspect.CHROMIUM).exists(), reason=f"needs Chromium at {inspect.CHROMIUM}")
+@pytest.mark.needs(Path(inspect.CHROMIUM).exists(), f"Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
 def test_chromium_opens_the_report_cleanly(tmp_path):
     # No error, broken image or request; no repeated id; at 390 and 1280 px the page
     # never scrolls sideways (inspect.check_html reports each as a problem).

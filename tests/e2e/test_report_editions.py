@@ -27,7 +27,7 @@ EDITIONS = {
     "without-claims": (OUT / "report-without-claims.html", OUT / "report-without-claims.pdf"),
 }
 BUILT = all(p.exists() for pair in EDITIONS.values() for p in pair)
-needs_build = pytest.mark.skipif(not BUILT, reason="both editions must be built: `make report` and `make report EXCLUDE_PARTY_CLAIMS=1` (make test does)")
+needs_build = pytest.mark.needs(BUILT, "both editions built: `make report` and `make report EXCLUDE_PARTY_CLAIMS=1` (make test does)")
 MIN_TYPE = 7.0
 
 
@@ -100,9 +100,12 @@ def test_the_edition_without_claims_is_computed_without_them(data, without):
 
 @needs_build
 def test_both_editions_state_the_claims_where_figures_appear(data):
-    if not aggregate.incidents_only(data["incidents"])["claimed_by_party"].fillna(False).any():
-        pytest.skip("no incident in the data rests on claims of a party")
     full = plain(EDITIONS["full"][0])
+    if not aggregate.incidents_only(data["incidents"])["claimed_by_party"].fillna(False).any():
+        # No figure rests on a claim: neither edition speaks of claims in the figures.
+        assert "Includes figures claimed by a party to the conflict" not in full
+        assert "Claims of parties to the conflict. The figures of" not in full
+        return
     assert "Claims of parties to the conflict. The figures of" in full
     assert generate.claims_text(data["incidents"], aggregate.key_figures(data["incidents"], data["sources"], data["amounts"])) in full
     assert "Includes figures claimed by a party to the conflict" in full  # the tables' notes
@@ -116,7 +119,7 @@ def test_both_editions_state_the_claims_where_figures_appear(data):
 
 @needs_build
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(inspect.CHROMIUM).exists(), reason=f"needs Chromium at {inspect.CHROMIUM}")
+@pytest.mark.needs(Path(inspect.CHROMIUM).exists(), f"Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_phone_and_desktop_never_scroll_sideways(edition, tmp_path):
     seen = inspect.check_html(EDITIONS[edition][0], screenshot=tmp_path / f"{edition}.png")

@@ -35,8 +35,8 @@ def _has_chromium() -> bool:
     return Path(inspect.CHROMIUM).exists()
 
 
-needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {inspect.CHROMIUM}")
-needs_poppler = pytest.mark.skipif(shutil.which("pdfimages") is None, reason="needs pdfimages (Debian package poppler-utils)")
+needs_chromium = pytest.mark.needs(_has_chromium(), f"playwright and Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
+needs_poppler = pytest.mark.needs(shutil.which("pdfimages") is not None, "pdfimages (Debian: apt-get install poppler-utils)")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def page(built) -> ParsedHTML:
 @pytest.fixture(scope="module")
 def seen(built) -> inspect.BrowserReport:
     if not _has_chromium():
-        pytest.skip(f"needs playwright and Chromium at {inspect.CHROMIUM}")
+        pytest.fail(f"needs playwright and Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
     return inspect.check_html(built["html"], screenshot=built["tmp"] / "screen.png")
 
 

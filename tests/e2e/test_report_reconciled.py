@@ -25,8 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-built")]
 NOTEBOOKS = notebook_dir(False)
 HTML = Path(config.REPORT_OUTPUT_DIR) / "report.html"
 PDF = Path(config.REPORT_OUTPUT_DIR) / "report.pdf"
-needs_build = pytest.mark.skipif(not (HTML.exists() and (NOTEBOOKS / "overview.ipynb").exists()),
-                                 reason="the report is not built: run `make report` first")
+needs_build = pytest.mark.needs(HTML.exists() and (NOTEBOOKS / "overview.ipynb").exists(),
+                                "the report built: run `make report` first (make test does)")
 PERSONS = ["persons low", "persons best", "persons high"]
 
 

@@ -38,8 +38,8 @@ def _has_chromium() -> bool:
     return Path(inspect.CHROMIUM).exists()
 
 
-needs_chromium = pytest.mark.skipif(not _has_chromium(), reason=f"needs playwright and Chromium at {inspect.CHROMIUM}")
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (Debian package poppler-utils)")
+needs_chromium = pytest.mark.needs(_has_chromium(), f"playwright and Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
+needs_poppler = pytest.mark.needs(shutil.which("pdftoppm") is not None, "pdftoppm (Debian: apt-get install poppler-utils)")
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,8 @@ from analysis.problems import BuildError
 from analysis.clean.raw import FLAT_COLUMNS
 from analysis.normalize import parse_count, parse_date
 
+pytestmark = pytest.mark.sweep
+
 TODAY = dt.date(2026, 11, 21)
 
 # The archived text: every phrase below occurs in it verbatim.

@@ -188,6 +188,7 @@ def test_record_files_and_reference_files_that_are_fifos_or_devices_are_refused(
 ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
 
 
+@pytest.mark.sweep
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(ANY_TEXT, min_size=1, max_size=5))
 def test_every_published_csv_reads_back_as_its_parquet_twin(tmp_path, reasons):

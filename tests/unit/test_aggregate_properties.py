@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from analysis import aggregate as agg
 from analysis import codebook
 
+pytestmark = pytest.mark.sweep
+
 DAY0 = dt.date(2022, 1, 1)
 QUALIFIERS = ["exact", "at_least", "approximately", "up_to", "range", "unknown"]
 REGIONS = ["RU-CE", "UA-65", "UA-23", "RU-MOW", ""]

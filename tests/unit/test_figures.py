@@ -101,6 +101,7 @@ def test_figure_on_the_fixture_is_sized_sourced_legible_and_described(name, widt
     _check_frame(fig, width, 4)
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", FIGURES)
 def test_figure_on_ten_thousand_incidents(name, large, regions, countries):
     fig = figure_calls(large, regions, countries)[name](width=F.PRINT_WIDTH)
@@ -157,6 +158,7 @@ def test_map_classes_stand_out_from_the_countries_around_them(color):
         assert F.contrast_ratio(color, style["facecolor"]) >= 3.0, (color, iso)
 
 
+@pytest.mark.sweep
 def test_the_map_fills_regions_only_with_checked_colours(tables, large, regions, countries):
     for t in (tables, large):
         styles = F.region_map(t["incidents"], t["sources"], regions=regions, countries=countries).region_styles
@@ -242,6 +244,7 @@ def test_map_names_incidents_it_cannot_place(tables, regions, countries):
     assert "INC-008" in fig.alt_text
 
 
+@pytest.mark.sweep
 def test_map_classes_follow_the_data(large, regions, countries):
     styles = F.region_map(large["incidents"], large["sources"], regions=regions, countries=countries).region_styles
     used = set(styles.loc[styles["has_count"], "value_class"])
@@ -314,6 +317,7 @@ def test_one_or_two_incidents_are_a_sentence_and_a_small_table_not_a_chart(table
     assert "*" in "".join(out.table["persons"]) and "claimed by a party" in out.text
 
 
+@pytest.mark.sweep
 def test_a_chart_of_ten_thousand_incidents_changes_form(large):
     inc, src = large["incidents"], large["sources"]
     fig = F.timeline(inc, src)
