@@ -159,6 +159,15 @@ def among(column, allowed) -> np.ndarray:
     return pc.is_in(as_text(column), value_set=as_text(allowed)).fill_null(False).to_numpy(zero_copy_only=False)
 
 
+def positions_in(column, values) -> np.ndarray:
+    """Per row, the position of its value in ``values`` (the first, if repeated), -1 where it is
+    missing or not there: a join on one text column without building a dictionary in Python."""
+    import pyarrow.compute as pc
+
+    found = pc.index_in(as_text(column), value_set=as_text(values))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def spread(values: list, codes: np.ndarray, dtype: str):
     """A column holding ``values[code]`` in each row, ``values[-1]`` where the code is -1.
 

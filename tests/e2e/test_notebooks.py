@@ -167,16 +167,22 @@ def test_bad_parameter_stops_with_a_message(name, parameters, message, processed
     assert all(not c.outputs for c in _labelled_cells(nb).values())
 
 
-@pytest.mark.slow
-def test_runner_executes_once_per_region_then_nothing(tmp_path, capsys):
-    # One incident in two regions keeps the run short: UA-23 and UA-65 (a shared incident pair).
+def _processed_with_incidents_in(tmp_path: Path, region_codes: list[str]) -> Path:
+    """The fixture tables with only the incidents in those regions (practices and context kept), as parquet."""
     tables = frames()
     inc = tables["incidents"]
-    tables["incidents"] = inc[inc["region_code"].isin(["UA-65|UA-23"]) | (inc["event_kind"] != "incident")]
+    tables["incidents"] = inc[inc["region_code"].isin(region_codes) | (inc["event_kind"] != "incident")]
     processed_dir = tmp_path / "processed"
     processed_dir.mkdir()
     for table, df in tables.items():
         df.to_parquet(processed_dir / f"{table}.parquet", index=False)
+    return processed_dir
+
+
+@pytest.mark.slow
+def test_runner_executes_once_per_region_then_nothing(tmp_path, capsys):
+    # One incident in two regions keeps the run short: UA-23 and UA-65 (a shared incident pair).
+    processed_dir = _processed_with_incidents_in(tmp_path, ["UA-65|UA-23"])
     nb_dir = tmp_path / "notebooks"
     nb_dir.mkdir()
     shutil.copy(NOTEBOOKS / "region_profile.ipynb", nb_dir)
@@ -215,13 +221,7 @@ def test_runner_executes_once_per_region_then_nothing(tmp_path, capsys):
 @pytest.mark.slow
 def test_runner_writes_alt_texts_and_the_variant_without_claims_apart(tmp_path, capsys):
     # Chechnya's incidents and the claimed pair in UA-23/UA-65 keep the run short.
-    tables = frames()
-    inc = tables["incidents"]
-    tables["incidents"] = inc[inc["region_code"].isin(["RU-CE", "UA-65|UA-23"]) | (inc["event_kind"] != "incident")]
-    processed_dir = tmp_path / "processed"
-    processed_dir.mkdir()
-    for table, df in tables.items():
-        df.to_parquet(processed_dir / f"{table}.parquet", index=False)
+    processed_dir = _processed_with_incidents_in(tmp_path, ["RU-CE", "UA-65|UA-23"])
     nb_dir = tmp_path / "notebooks"
     nb_dir.mkdir()
     for name in ("overview", "region_profile"):

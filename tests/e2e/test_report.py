@@ -16,6 +16,7 @@ import yaml
 
 from analysis import aggregate, config, load
 from analysis.report import generate, inspect
+from fixtures import needs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-built")]
 
@@ -140,7 +141,7 @@ def test_html_has_no_script_and_no_external_reference(html):
 
 @needs_build
 @pytest.mark.browser
-@pytest.mark.needs(Path(inspect.CHROMIUM).exists(), f"Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
+@needs.chromium
 def test_chromium_opens_the_report_cleanly(tmp_path):
     # No error, broken image or request; no repeated id; at 390 and 1280 px the page
     # never scrolls sideways (inspect.check_html reports each as a problem).

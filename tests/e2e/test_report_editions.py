@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from analysis import aggregate, config, load
 from analysis.report import generate, inspect
+from fixtures import needs
 from fixtures.report.build import ROOT, ParsedHTML
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report-built")]
@@ -119,7 +120,7 @@ def test_both_editions_state_the_claims_where_figures_appear(data):
 
 @needs_build
 @pytest.mark.browser
-@pytest.mark.needs(Path(inspect.CHROMIUM).exists(), f"Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
+@needs.chromium
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_phone_and_desktop_never_scroll_sideways(edition, tmp_path):
     seen = inspect.check_html(EDITIONS[edition][0], screenshot=tmp_path / f"{edition}.png")

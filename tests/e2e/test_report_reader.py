@@ -11,13 +11,13 @@ shrunk. The same checks run on the built report in test_report.py.
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from analysis.report import inspect, render
+from fixtures import needs
 from fixtures.report.build import ROOT, ParsedHTML, make_project, render_fixture
 from fixtures.report.stand_in import DPI, PHONE_SIZE, code_cell, write_notebook
 
@@ -27,16 +27,8 @@ pytestmark = pytest.mark.xdist_group("report-reader")
 MIN_TYPE = 7.0
 
 
-def _has_chromium() -> bool:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return False
-    return Path(inspect.CHROMIUM).exists()
-
-
-needs_chromium = pytest.mark.needs(_has_chromium(), f"playwright and Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
-needs_poppler = pytest.mark.needs(shutil.which("pdfimages") is not None, "pdfimages (Debian: apt-get install poppler-utils)")
+needs_chromium = needs.chromium
+needs_poppler = needs.poppler("pdfimages")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +45,7 @@ def page(built) -> ParsedHTML:
 
 @pytest.fixture(scope="module")
 def seen(built) -> inspect.BrowserReport:
-    if not _has_chromium():
+    if not needs.has_chromium():
         pytest.fail(f"needs playwright and Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
     return inspect.check_html(built["html"], screenshot=built["tmp"] / "screen.png")
 

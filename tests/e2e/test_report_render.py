@@ -22,6 +22,7 @@ import yaml
 
 from analysis import aggregate, codebook
 from analysis.report import ReportError, generate, inspect, preprocess, render
+from fixtures import needs
 from fixtures.report.build import ROOT, ParsedHTML, make_project, render_fixture
 from fixtures.report.stand_in import HOSTILE, code_cell, write_notebook, write_stand_ins
 from fixtures.tables import frames, write_processed
@@ -30,16 +31,8 @@ from fixtures.tables import frames, write_processed
 # builds below are made once.
 pytestmark = pytest.mark.xdist_group("report-render")
 
-def _has_chromium() -> bool:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return False
-    return Path(inspect.CHROMIUM).exists()
-
-
-needs_chromium = pytest.mark.needs(_has_chromium(), f"playwright and Chromium at {inspect.CHROMIUM} (Debian: apt-get install chromium)")
-needs_poppler = pytest.mark.needs(shutil.which("pdftoppm") is not None, "pdftoppm (Debian: apt-get install poppler-utils)")
+needs_chromium = needs.chromium
+needs_poppler = needs.poppler("pdftoppm")
 
 
 @pytest.fixture(scope="module")

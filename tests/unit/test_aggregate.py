@@ -213,18 +213,6 @@ def test_period_allocation_keeps_the_best_total(spans, freq):
     assert (table["persons_best"] <= table["persons_high"] + 1e-9).all()
 
 
-def test_real_key_figures_are_consistent(real_processed_dir):
-    from analysis import load
-
-    inc = load.load_incidents(real_processed_dir)
-    kf = agg.key_figures(inc, load.load_sources(real_processed_dir), load.load_amounts(real_processed_dir))
-    assert kf["n_incidents"] + kf["n_practices"] + kf["n_context"] == len(inc)
-    assert kf["persons_low"] <= kf["persons_best"] <= kf["persons_high"]
-    assert kf["n_incidents_count_unknown"] >= 1  # the real data has incidents without a number
-    quarters = agg.by_period(inc, "quarter", include_undated=True)
-    assert quarters["persons_best"].sum() == pytest.approx(kf["persons_best"])
-
-
 def test_no_incidents_gives_zeros_not_errors(tables):
     inc = tables["incidents"]
     rest = inc[inc["event_kind"] != "incident"]

@@ -9,22 +9,16 @@ import warnings
 
 import matplotlib
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
 from analysis import aggregate, display, load
 from analysis import figures as F
-from fixtures.tables import frames, synthetic_frames
+from fixtures.figure_checks import FIGURES, all_text as _all_text, check_frame as _check_frame, figure_calls, texts as _texts
+from fixtures.tables import synthetic_frames
 
 matplotlib.use("Agg")
-
-#: CSS pixels a phone-width figure is shown at: a 390-px screen less the page's padding.
-PHONE_CSS_PX = 346
-#: Smallest text, in CSS pixels, a reader can read on a phone.
-MIN_PHONE_PX = 9.0
-
 
 @pytest.fixture(autouse=True)
 def _house_style_and_cleanup():
@@ -48,49 +42,6 @@ def large():
     return synthetic_frames(10_000)
 
 
-def figure_calls(t, regions, countries):
-    inc, src, amounts = t["incidents"], t["sources"], t["amounts"]
-    return {
-        "region_map": lambda **w: F.region_map(inc, src, regions=regions, countries=countries, **w),
-        "region_map_full_incidents": lambda **w: F.region_map(inc, src, value="incidents", extent="full", regions=regions,
-                                                              countries=countries, **w),
-        "flow_map": lambda **w: F.flow_map(inc, src, regions=regions, countries=countries, **w),
-        "timeline": lambda **w: F.timeline(inc, src, **w),
-        "groups": lambda **w: F.category_chart(inc, src, "victim_group", **w),
-        "coercion": lambda **w: F.category_chart(inc, src, "coercion", **w),
-        "perpetrators": lambda **w: F.category_chart(inc, src, "perpetrator", **w),
-        "trend_quarter": lambda **w: F.trend_chart(inc, src, "quarter", **w),
-        "trend_month_range": lambda **w: F.trend_chart(inc, src, "month", "2023-01-01", "2024-12-31", **w),
-        "ransoms": lambda **w: F.ransom_chart(amounts, inc, src, **w),
-    }
-
-
-FIGURES = list(figure_calls({"incidents": None, "sources": None, "amounts": None}, None, None))
-
-
-def _texts(fig: Figure) -> list[matplotlib.text.Text]:
-    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_text().strip() and t.get_visible()]
-
-
-def _all_text(fig: Figure) -> str:
-    return " ".join(t.get_text() for t in _texts(fig)).replace("\n", " ")
-
-
-def _check_frame(fig: Figure, width: float, n_sources: int) -> None:
-    """What every figure owes its reader: size, source line, legible text, an alt text."""
-    fig.canvas.draw()
-    assert fig.get_figwidth() == pytest.approx(width)
-    assert f"Source: Coerced Recruitment Monitor dataset ({n_sources} sources)" in _all_text(fig)
-    sizes = {t.get_text()[:40]: t.get_fontsize() for t in _texts(fig)}
-    small = {k: v for k, v in sizes.items() if v < F.MIN_FONT_SIZE}
-    assert not small, f"text under {F.MIN_FONT_SIZE} pt: {small}"
-    # Drawn at phone width, 7-pt text reads at 9 CSS px or more.
-    if width == F.PHONE_WIDTH:
-        assert min(sizes.values()) / 72 * PHONE_CSS_PX / width >= MIN_PHONE_PX
-    assert len(fig.alt_text) > 60 and "\n" not in fig.alt_text
-    assert F.png_bytes(fig).startswith(b"\x89PNG")
-
-
 @pytest.mark.parametrize("name", FIGURES)
 @pytest.mark.parametrize("width", [F.PRINT_WIDTH, F.PHONE_WIDTH], ids=["print", "phone"])
 def test_figure_on_the_fixture_is_sized_sourced_legible_and_described(name, width, tables, regions, countries):
@@ -108,17 +59,6 @@ def test_figure_on_ten_thousand_incidents(name, large, regions, countries):
     _check_frame(fig, F.PRINT_WIDTH, 4)
     # a figure for 10,000 incidents stays a figure a page can hold
     assert fig.get_figheight() < 14
-
-
-@pytest.mark.parametrize("name", FIGURES)
-def test_figure_runs_on_real_data(name, real_processed_dir, regions, countries):
-    t = {"incidents": load.load_incidents(real_processed_dir), "sources": load.load_sources(real_processed_dir),
-         "amounts": load.load_amounts(real_processed_dir)}
-    fig = figure_calls(t, regions, countries)[name](width=F.PRINT_WIDTH)
-    if isinstance(fig, F.Sentence):
-        assert len(t["amounts"]) <= 2 and fig.text
-        return
-    _check_frame(fig, F.PRINT_WIDTH, len(t["sources"]))
 
 
 def test_alt_texts_are_written_from_the_data_and_never_alike(tables, regions, countries):

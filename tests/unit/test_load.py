@@ -82,12 +82,6 @@ def test_countries_include_central_asia():
     assert str(countries.crs).endswith("4326")
 
 
-def test_real_tables_load(real_processed_dir):
-    for name, loader in LOADERS.items():
-        df = loader(real_processed_dir)
-        assert list(df.columns) == codebook.TABLES[name].columns
-
-
 def test_validate_false_is_an_explicit_opt_out(processed_dir, tmp_path):
     shutil.copytree(processed_dir, tmp_path / "p")
     df = pd.read_parquet(tmp_path / "p" / "incidents.parquet")

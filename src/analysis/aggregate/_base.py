@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import codebook
+from analysis.columnar import positions_in
 
 INCIDENT = "incident"
 PRACTICE = "practice"
@@ -158,34 +159,44 @@ def _first_number(*candidates: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(out), 0.0, out)
 
 
+def _overlap_targets(inc: pd.DataFrame) -> np.ndarray:
+    """Per incident row, the row of the incident it overlaps when that one is in the same
+    table, else -1 (rule 4: an overlap with an incident left out of a view links nothing)."""
+    return positions_in(inc["overlaps_incident_id"], inc["incident_id"])
+
+
 def _overlapping(inc: pd.DataFrame) -> np.ndarray:
     """Per incident row, whether it overlaps an incident that is in the same table (rule 4)."""
-    target = inc["overlaps_incident_id"]
-    return (target.notna() & target.isin(inc["incident_id"])).to_numpy(dtype=bool)
+    return _overlap_targets(inc) >= 0
 
 
-def overlap_groups(inc: pd.DataFrame) -> np.ndarray:
+def overlap_groups(inc: pd.DataFrame, targets: np.ndarray | None = None) -> np.ndarray:
     """Per incident row, the number of its overlap group: incidents linked by
-    ``overlaps_incident_id`` (either way, through any chain) within the table."""
-    ids = inc["incident_id"].to_numpy(dtype=object)
-    position = {iid: i for i, iid in enumerate(ids)}
-    parent = np.arange(len(ids))
+    ``overlaps_incident_id`` (either way, through any chain) within the table.
+
+    A group is numbered by its first row; an incident that overlaps nothing and that
+    nothing overlaps is a group of its own. Only the linked rows are walked."""
+    targets = _overlap_targets(inc) if targets is None else targets
+    group = np.arange(len(inc))
 
     def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
         return i
 
-    targets = inc["overlaps_incident_id"].to_numpy(dtype=object)
-    for i in np.flatnonzero(_overlapping(inc)):
-        a, b = root(i), root(position[targets[i]])
+    linked = np.flatnonzero(targets >= 0)
+    for i in linked:
+        a, b = root(i), root(targets[i])
         if a != b:
-            parent[max(a, b)] = min(a, b)
-    return np.array([root(i) for i in range(len(ids))], dtype=np.int64)
+            group[max(a, b)] = min(a, b)
+    for i in np.unique(np.concatenate([linked, targets[linked]])):
+        group[i] = root(i)
+    return group
 
 
-def _count_shared_once(inc: pd.DataFrame, low: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _count_shared_once(inc: pd.DataFrame, low: np.ndarray, best: np.ndarray,
+                       targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rule 4 within each overlap group: the group's low and best are those of its member with
     the largest low (best), carried by that member alone; its high is every member's high.
 
@@ -194,19 +205,18 @@ def _count_shared_once(inc: pd.DataFrame, low: np.ndarray, best: np.ndarray) -> 
     to the incident the others overlap (it has no overlap of its own in the table), then
     to the first incident id, so the carrier is the same in every table holding the group.
     """
-    group = overlap_groups(inc)
-    shared = np.bincount(group, minlength=len(group))[group] > 1
-    own = ~_overlapping(inc)
-    order_key = pd.DataFrame({"group": group, "own": own, "id": inc["incident_id"].to_numpy(dtype=object)})
+    group = overlap_groups(inc, targets)
+    shared = np.flatnonzero(np.bincount(group, minlength=len(group))[group] > 1)
+    members = pd.DataFrame({"group": group[shared], "own": targets[shared] < 0,
+                            "id": inc["incident_id"].to_numpy(dtype=object)[shared]})
 
     def carried(values: np.ndarray) -> np.ndarray:
-        ranked = order_key.assign(value=values).sort_values(["group", "value", "own", "id"], ascending=[True, False, False, True],
-                                                            kind="stable")
-        carrier = np.zeros(len(values), dtype=bool)
-        carrier[ranked.index[~ranked["group"].duplicated()]] = True
-        return np.where(shared & ~carrier, 0.0, values)
+        ranked = members.assign(value=values[shared]).sort_values(["group", "value", "own", "id"],
+                                                                  ascending=[True, False, False, True], kind="stable")
+        out = values.copy()
+        out[shared[ranked.index[ranked["group"].duplicated()]]] = 0.0
+        return out
 
-    order_key.index = np.arange(len(group))
     return carried(low), carried(best)
 
 
@@ -237,11 +247,12 @@ def person_bounds(events: pd.DataFrame, *, apply_overlap: bool = True, stem: str
     low = _first_number(low_src, best_src)
     best = _first_number(best_src, low_src, high_src)
     high = _first_number(high_src, best_src, low_src)
-    overlaps = _overlapping(inc)
+    targets = _overlap_targets(inc)
+    overlaps = targets >= 0
     low, best = np.where(count_unknown, 0.0, low), np.where(count_unknown, 0.0, best)
     if apply_overlap and overlaps.any():
         # Incidents that may share victims count them once: upper bound in full (rule 4).
-        low, best = _count_shared_once(inc, low, best)
+        low, best = _count_shared_once(inc, low, best, targets)
     return pd.DataFrame(
         {
             "incident_id": inc["incident_id"],

@@ -58,6 +58,14 @@ local function numbered_caption(id, inlines)
   return out
 end
 
+-- A Figure or Table pandoc made from a captioned image or table: its caption numbered.
+local function number_caption(el)
+  if prefix_of(el.identifier) and el.caption.long[1] then
+    el.caption.long = { pandoc.Plain(numbered_caption(el.identifier, pandoc.utils.blocks_to_inlines(el.caption.long))) }
+    return el
+  end
+end
+
 -- Split a figure/table Div into its content and its caption (the last paragraph).
 local function split_caption(div)
   local blocks = div.content
@@ -174,18 +182,8 @@ local function transform(doc)
         return table_from_div(div)
       end
     end,
-    Figure = function(fig)
-      if prefix_of(fig.identifier) and fig.caption.long[1] then
-        fig.caption.long = { pandoc.Plain(numbered_caption(fig.identifier, pandoc.utils.blocks_to_inlines(fig.caption.long))) }
-        return fig
-      end
-    end,
-    Table = function(tbl)
-      if prefix_of(tbl.identifier) and tbl.caption.long[1] then
-        tbl.caption.long = { pandoc.Plain(numbered_caption(tbl.identifier, pandoc.utils.blocks_to_inlines(tbl.caption.long))) }
-        return tbl
-      end
-    end,
+    Figure = number_caption,
+    Table = number_caption,
     Cite = function(cite)
       local out = pandoc.Inlines({})
       for i, c in ipairs(cite.citations) do
