@@ -198,7 +198,6 @@ class Field:
     unit: str | None = None
     minimum: float | None = None
     pattern: str | None = None
-    restricted: bool = False  # never published
     withhold: str | None = None  # a key of WITHHOLDING; None: the default of its kind
 
     def __post_init__(self):

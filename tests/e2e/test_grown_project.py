@@ -232,6 +232,7 @@ def test_the_new_source_reaches_the_tables_and_the_report(grown):
 
 def test_planted_names_reach_no_table_notebook_or_report(grown):
     project = grown["project"]
+    assert grown["planted"]
     assert "synthetic-planted" in (project / "data" / "processed" / "incidents.csv").read_text(encoding="utf-8")
     assert "Synthetic test outlet" in (project / "reports" / "output" / "report.html").read_text(encoding="utf-8")
     leaks = {(name, stem) for name, text in output_strings(project) for stem in stems_in(text)}

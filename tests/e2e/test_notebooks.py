@@ -22,7 +22,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from analysis import aggregate, config, figures
 from analysis import notebooks as runner
-from fixtures.tables import frames
+from fixtures.tables import frames, write_processed
 
 NOTEBOOKS = Path(config.NOTEBOOKS_DIR)
 
@@ -168,15 +168,11 @@ def test_bad_parameter_stops_with_a_message(name, parameters, message, processed
 
 
 def _processed_with_incidents_in(tmp_path: Path, region_codes: list[str]) -> Path:
-    """The fixture tables with only the incidents in those regions (practices and context kept), as parquet."""
+    """The fixture tables with only the incidents in those regions (practices and context kept), written as the build writes them."""
     tables = frames()
     inc = tables["incidents"]
     tables["incidents"] = inc[inc["region_code"].isin(region_codes) | (inc["event_kind"] != "incident")]
-    processed_dir = tmp_path / "processed"
-    processed_dir.mkdir()
-    for table, df in tables.items():
-        df.to_parquet(processed_dir / f"{table}.parquet", index=False)
-    return processed_dir
+    return write_processed(tmp_path / "processed", tables)
 
 
 @pytest.mark.slow

@@ -170,14 +170,13 @@ def _overlapping(inc: pd.DataFrame) -> np.ndarray:
     return _overlap_targets(inc) >= 0
 
 
-def overlap_groups(inc: pd.DataFrame, targets: np.ndarray | None = None) -> np.ndarray:
-    """Per incident row, the number of its overlap group: incidents linked by
-    ``overlaps_incident_id`` (either way, through any chain) within the table.
+def _overlap_groups(targets: np.ndarray) -> np.ndarray:
+    """Per incident row, the number of its overlap group, from each row's overlap target
+    (``_overlap_targets``): incidents linked either way, through any chain, within the table.
 
     A group is numbered by its first row; an incident that overlaps nothing and that
     nothing overlaps is a group of its own. Only the linked rows are walked."""
-    targets = _overlap_targets(inc) if targets is None else targets
-    group = np.arange(len(inc))
+    group = np.arange(len(targets))
 
     def root(i: int) -> int:
         while group[i] != i:
@@ -205,7 +204,7 @@ def _count_shared_once(inc: pd.DataFrame, low: np.ndarray, best: np.ndarray,
     to the incident the others overlap (it has no overlap of its own in the table), then
     to the first incident id, so the carrier is the same in every table holding the group.
     """
-    group = overlap_groups(inc, targets)
+    group = _overlap_groups(targets)
     shared = np.flatnonzero(np.bincount(group, minlength=len(group))[group] > 1)
     members = pd.DataFrame({"group": group[shared], "own": targets[shared] < 0,
                             "id": inc["incident_id"].to_numpy(dtype=object)[shared]})
